@@ -624,6 +624,20 @@ fn parameters_the_example_sends_inside_one_key_are_its_fields() {
     assert!(fields.required, "NAME is required");
     assert_eq!(field(ty(&m, &fields.ty), "SORT").ty, "integer");
     assert_eq!(m.examples.request[0].skip_round_trip, None);
+    // The wrapper documented as an `object` without a table (`tasks.flow.Flow.isExists`'s
+    // `flowData`): the same, and it keeps its row.
+    let page = include_str!("import/params-wrapped.md").replace(
+        "|| **NAME***",
+        "|| **FIELDS**\n[`object`](../data-types.md) | The service's fields ||\n|| **NAME***",
+    );
+    let (m, d) = run(&page, "demo.service.update");
+    let names: Vec<&str> = m.params.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["ID", "FIELDS"], "{d:?}");
+    let fields = param(&m, "FIELDS");
+    assert!(!fields.required, "documented as optional");
+    assert!(fields.description.starts_with("The service's fields"));
+    assert_eq!(field(ty(&m, &fields.ty), "NAME").ty, "string");
+    assert_eq!(m.examples.request[0].skip_round_trip, None);
 }
 
 #[test]

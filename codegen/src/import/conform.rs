@@ -264,7 +264,8 @@ impl<'t> Checker<'t> {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
+/// What a JSON value is, in words: `an object`, `a number`.
+pub fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

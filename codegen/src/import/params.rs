@@ -93,17 +93,31 @@ pub(super) fn sends_only_rows(
 
 /// Parameters the request example sends inside one key the table does not name
 /// (`{"ID": 196, "FIELDS": {"NAME": ..., "CURRENCY": ...}}` for the rows `ID`, `NAME`,
-/// `CURRENCY` of `sale.delivery.update`; `FILE` of `task.item.addfile`) are the fields of
-/// that object parameter: the table lists them flat. Only when every key inside is a row,
-/// and no example sends one of them at the top. Returns the wrapper's name.
+/// `CURRENCY` of `sale.delivery.update`; `FILE` of `task.item.addfile`), or names only as
+/// an `object` without a table (`{"flowData": {"name": ...}}` for the rows `flowData`,
+/// `name`, `id` of `tasks.flow.Flow.isExists`), are the fields of that object parameter:
+/// the table lists them flat. Only when every key inside is a row, and no example sends
+/// one of them at the top. Returns the wrapper's name.
 pub(super) fn nest_under_wrapper(m: &mut Method) -> Option<String> {
     let examples = super::examples::objects(&m.examples.request);
-    let is_param = |k: &str| m.params.iter().any(|p| p.name.eq_ignore_ascii_case(k));
+    let param = |k: &str| m.params.iter().find(|p| p.name.eq_ignore_ascii_case(k));
+    let is_param = |k: &str| param(k).is_some();
+    // A documented object whose fields the page does not give (not a query's `filter`).
+    let bare_object = |k: &str| {
+        param(k).is_some_and(|p| {
+            p.ty == "object"
+                && !matches!(
+                    k.to_lowercase().as_str(),
+                    "select" | "filter" | "order" | "sort"
+                )
+        })
+    };
     let first = examples.first()?;
     let unknown: Vec<(&String, &serde_json::Map<String, serde_json::Value>)> = first
         .iter()
-        .filter(|(k, _)| *k != "auth" && !is_param(k))
+        .filter(|(k, _)| *k != "auth" && (!is_param(k) || bare_object(k)))
         .filter_map(|(k, v)| Some((k, v.as_object()?)))
+        .filter(|(_, inner)| !inner.is_empty() && inner.keys().all(|i| is_param(i)))
         .collect();
     let [(wrapper, inner)] = unknown.as_slice() else {
         return None;
@@ -115,35 +129,55 @@ pub(super) fn nest_under_wrapper(m: &mut Method) -> Option<String> {
             .any(|k| inner.iter().any(|i| i.eq_ignore_ascii_case(k)))
     });
     let name = naming::type_name(&wrapper);
-    if inner.is_empty()
-        || at_top
-        || !inner.iter().all(|k| is_param(k))
-        || m.types.iter().any(|t| t.name == name)
-    {
+    if at_top || m.types.iter().any(|t| t.name == name) {
         return None;
     }
+    // The documented wrapper keeps its row (name, required mark, description).
+    let at = m.params.iter().position(|p| p.name == wrapper);
+    // The parameters before the documented wrapper: it keeps its place after them.
+    let before: Vec<String> = m.params[..at.unwrap_or(0)]
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    let documented = at.map(|i| m.params.remove(i));
     let (moved, kept): (Vec<Field>, Vec<Field>) = std::mem::take(&mut m.params)
         .into_iter()
         .partition(|p| inner.iter().any(|k| k.eq_ignore_ascii_case(&p.name)));
-    let required = moved.iter().any(|f| f.required);
+    let at = match documented {
+        Some(_) => kept
+            .iter()
+            .position(|p| !before.contains(&p.name))
+            .unwrap_or(kept.len()),
+        None => kept.len(),
+    };
     m.params = kept;
-    m.params.push(Field {
-        name: wrapper.clone(),
-        rust_name: None,
-        ty: name.clone(),
-        doc_type: None,
-        required,
-        description: format!(
-            "The fields {}, which the page lists as parameters and its request example sends inside `{wrapper}`.",
-            moved
-                .iter()
-                .map(|f| format!("`{}`", f.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        default: None,
-        wire: None,
-        kept: None,
+    let listed = moved
+        .iter()
+        .map(|f| format!("`{}`", f.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    m.params.insert(at, match documented {
+        Some(mut p) => {
+            p.ty = name.clone();
+            p.description = format!(
+                "{}\n\nIts fields are {listed}, which the page lists as parameters and its request example sends inside `{wrapper}`.",
+                p.description
+            );
+            p
+        }
+        None => Field {
+            name: wrapper.clone(),
+            rust_name: None,
+            ty: name.clone(),
+            doc_type: None,
+            required: moved.iter().any(|f| f.required),
+            description: format!(
+                "The fields {listed}, which the page lists as parameters and its request example sends inside `{wrapper}`."
+            ),
+            default: None,
+            wire: None,
+            kept: None,
+        },
     });
     m.types.push(TypeDef {
         name,

@@ -277,6 +277,30 @@ fn infer_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
         }
         _ => return,
     };
+    // Response examples answering another kind (`app.option.get`: every option as an
+    // object, or one option's value; `landing.landing.moveblock`: the block's ID, or an
+    // object with `RETURN_CONTENT = 'Y'`): the result is not always such a value, and it
+    // stays as documented.
+    let kind = |v: &Value| (v.is_object(), v.is_array());
+    let others: Vec<Value> = m
+        .examples
+        .response
+        .iter()
+        .filter(|e| e.skip_round_trip.is_none())
+        .filter_map(|e| serde_json::from_str::<Value>(&e.json).ok())
+        .filter_map(|v| v.get("result").cloned())
+        .filter(|v| !v.is_null() && kind(v) != kind(r))
+        .collect();
+    if let Some(other) = others.first() {
+        notes.push(format!(
+            "result: documented `{}`; the response examples answer {} and {}: stays `{}`",
+            m.result.doc_type.as_deref().unwrap_or(&m.result.ty),
+            super::conform::kind(r),
+            super::conform::kind(other),
+            m.result.ty
+        ));
+        return;
+    }
     let request = naming::type_name(m.method.rsplit('.').next().unwrap_or("Response"));
     let base = if list {
         format!("{request}Item")
@@ -711,6 +735,24 @@ mod tests {
         );
         fit_shapes(&mut m);
         assert_eq!(m.result.ty, "object");
+        // One example answers an object, another a string (`app.option.get`: all options,
+        // or one option's value): the result is not always that object.
+        let mut m = method(
+            vec![],
+            "any",
+            vec![],
+            "{}",
+            r#"{"result": {"data": "value"}}"#,
+        );
+        let mut one = m.examples.response[0].clone();
+        one.json = r#"{"result": "value"}"#.into();
+        m.examples.response.push(one);
+        let notes = fit_shapes(&mut m);
+        assert_eq!(m.result.ty, "any");
+        assert!(
+            notes.iter().any(|n| n.contains("an object and a string")),
+            "{notes:?}"
+        );
     }
 
     #[test]
