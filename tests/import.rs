@@ -301,6 +301,8 @@ fn nested_objects_linked_by_anchor_arrays_and_maps() {
     assert_eq!(param(&m, "OPTIONS").ty, "Option");
     // Query parameters never take a linked table.
     assert_eq!(param(&m, "filter").ty, "object");
+    // A query's `group` lists field names.
+    assert_eq!(param(&m, "group").ty, "string[]");
     // `Type` is taken by Fields.TYPE: the property's enum is prefixed with its owner.
     assert_eq!(field(ty(&m, "Property"), "Type").ty, "PropertyType");
 }

@@ -263,7 +263,7 @@ impl NameCell {
 fn is_query_param(name: &str) -> bool {
     matches!(
         name.to_lowercase().as_str(),
-        "select" | "filter" | "order" | "sort"
+        "select" | "filter" | "order" | "sort" | "group"
     )
 }
 
@@ -1415,8 +1415,12 @@ impl<'a> Page<'a> {
         {
             ty = "map<string | null>".into();
         }
-        // `select` lists field names (and masks such as `*`, `UF_*`) on every list method.
-        if ty == "any[]" && cell.name.eq_ignore_ascii_case("select") {
+        // `select` lists field names (and masks such as `*`, `UF_*`) on every list method;
+        // a query's `group` lists the fields to group by (`landing.repo.getList`).
+        if ty == "any[]"
+            && (cell.name.eq_ignore_ascii_case("select")
+                || (cell.name.eq_ignore_ascii_case("group") && self.section != Section::Returned))
+        {
             ty = "string[]".into();
         }
         let linkable = (listed_string
