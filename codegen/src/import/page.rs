@@ -273,11 +273,48 @@ fn described_as_array(desc_plain_lower: &str) -> bool {
         .any(|p| desc_plain_lower.contains(p))
 }
 
+/// Whether a table's only row names a placeholder for keys (see [`super::keyed`]).
+fn placeholder_table(n: &Nested) -> bool {
+    match data_rows(&n.rows) {
+        [only] => only
+            .cells
+            .first()
+            .and_then(|c| read_name_cell(c, &n.defs))
+            .is_some_and(|c| super::keyed::is_placeholder_key(&c.name)),
+        _ => false,
+    }
+}
+
 fn described_as_map(desc_plain_lower: &str) -> bool {
     desc_plain_lower.contains("objects, each describing")
         || desc_plain_lower.contains("contains objects, each")
-        // "List of regions, where the object's key is the `code` of the region".
-        || desc_plain_lower.contains("where the object's key is")
+        // "List of regions, where the object's key is the `code` of the region"; "The key
+        // of the object is the attachment ID, and the value is the object with file
+        // description"; "The key of the `fields` object must match the field code".
+        || [
+            "where the object's key is",
+            "where the key is",
+            "the key of the object is",
+            "the object key is",
+            "the keys of the object are",
+            "the keys of the array are",
+        ]
+        .iter()
+        .any(|p| desc_plain_lower.contains(p))
+        || names_the_key(desc_plain_lower)
+}
+
+/// "The key of the fields object must match the field code", "the key of the FILES
+/// object matches the id field" (not "the key of the settings object can be:", which lists
+/// the keys).
+fn names_the_key(desc_plain_lower: &str) -> bool {
+    desc_plain_lower.match_indices("the key of the ").any(|(i, p)| {
+        let rest = &desc_plain_lower[i + p.len()..];
+        let mut words = rest.split_whitespace();
+        words.next().is_some()
+            && words.next() == Some("object")
+            && matches!(words.next(), Some("must" | "matches" | "is"))
+    })
 }
 
 /// Extracts a stated default: a code span right after "default value"/"default is"/...
@@ -1462,9 +1499,11 @@ impl<'a> Page<'a> {
             };
             ty = if ty.ends_with("[]") || listed_string {
                 format!("{name}[]")
-            } else if described_as_map(&lower)
+            } else if (described_as_map(&lower)
                 || super::keyed::format_is_keyed(&desc)
-                || super::keyed::numbered_keys_hold_objects(&desc)
+                || super::keyed::numbered_keys_hold_objects(&desc))
+                // A table of one placeholder row (`{BOT_ID}`) is made the map itself.
+                && !placeholder_table(&self.nested[idx])
             {
                 format!("map<{name}>")
             } else {
@@ -2033,6 +2072,13 @@ mod tests {
             "contains objects, each describing a stage"
         ));
         assert!(!described_as_map("list of regions"));
+        assert!(described_as_map(
+            "the key of the fields object must match the field code from the template"
+        ));
+        assert!(described_as_map(
+            "the key of the object is the attachment id, and the value is the file"
+        ));
+        assert!(!described_as_map("the key of the settings object can be:"));
     }
 
     #[test]
