@@ -1464,7 +1464,11 @@ impl<'a> Page<'a> {
             || matches!(ty.as_str(), "object" | "object[]" | "any[]" | "any"))
             && !token.as_deref().is_some_and(|t| t.contains('|'))
             // In a result, `order` is an order (`sale.order.get`), not a sort order.
-            && !(is_query_param(&cell.name) && self.section != Section::Returned);
+            && !(is_query_param(&cell.name) && self.section != Section::Returned)
+            // A Drive file is written as an upload structure (`[{"fileData": [name,
+            // base64]}]`); its data-types table describes only how it is answered.
+            && !(self.section != Section::Returned
+                && token.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("diskfile")));
         // A generic docs type (`User[]`: users' IDs) whose link points at an entity's table
         // elsewhere than a data-types page (`entities.md#user`): the table describes it.
         let entity = !was_referenced
