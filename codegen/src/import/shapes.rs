@@ -185,6 +185,22 @@ fn fit_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
             TypeExpr::Named(n) => wrapped_objects(&m.types, n, o, value, true),
             _ => None,
         },
+        // `{"fields": {"name": {"type": "string"}, ...}}` for `map<FieldDescription>`
+        // (`tasks.api.scrum.kanban.getFields`): the one key holds the map, each of whose
+        // values is such an object (the key's value is not one itself).
+        TypeExpr::Map(i) => match &**i {
+            TypeExpr::Named(n) => value
+                .as_object()
+                .filter(|inner| !inner.is_empty())
+                .filter(|inner| {
+                    inner.values().all(|v| {
+                        v.as_object()
+                            .is_some_and(|e| overlap(&m.types, n, e) > 0)
+                    })
+                })
+                .map(|_| m.result.ty.clone()),
+            _ => None,
+        },
         _ => None,
     };
     if let Some(ty) = wrapped {
@@ -785,6 +801,29 @@ mod tests {
             fit_shapes(&mut m);
             assert_eq!(m.result.ty, "boolean", "{resp}");
         }
+        // A map of descriptions under one key (`tasks.api.scrum.kanban.getFields`).
+        let desc = object("FieldDescription", vec![field("type", "string")]);
+        let mut m = method(
+            vec![],
+            "map<FieldDescription>",
+            vec![desc.clone()],
+            r#"{}"#,
+            r#"{"result": {"fields": {"name": {"type": "string"}, "type": {"type": "string"}}}}"#,
+        );
+        fit_shapes(&mut m);
+        let w = m.types.iter().find(|t| t.name == m.result.ty).expect("wrapper");
+        let f = &w.fields.as_ref().unwrap()[0];
+        assert_eq!((f.name.as_str(), f.ty.as_str()), ("fields", "map<FieldDescription>"));
+        // One entry of the map: no wrapper.
+        let mut m = method(
+            vec![],
+            "map<FieldDescription>",
+            vec![desc],
+            r#"{}"#,
+            r#"{"result": {"name": {"type": "string"}}}"#,
+        );
+        fit_shapes(&mut m);
+        assert_eq!(m.result.ty, "map<FieldDescription>");
     }
 
     #[test]
