@@ -302,19 +302,33 @@ pub fn alternatives(m: &mut Method) -> Vec<String> {
     notes
 }
 
-fn alternatives_in(fields: &mut [Field], owner: &str) -> Vec<String> {
-    let says_one_of = |d: &str| {
-        let d = d.to_lowercase();
-        d.contains("at least one of")
-            || d.contains("one of the parameters")
-            || d.contains("either `")
-    };
-    let mut groups: Vec<Vec<String>> = Vec::new();
-    for f in fields
+/// The names a text gives as alternatives: the code spans after "at least one of", "one of
+/// the parameters" or "either" to the end of that sentence ("The request must include
+/// `CODE` and at least one of the parameters `HANDLER`, `NAME`" gives `HANDLER`, `NAME`);
+/// `None` when it says no such thing.
+pub fn alternatives_named(text: &str) -> Option<Vec<String>> {
+    let lower = text.to_lowercase();
+    let at = ["at least one of", "one of the parameters", "either `", "either the `"]
         .iter()
-        .filter(|f| f.required && says_one_of(&f.description))
-    {
-        let named = crate::import::text::code_spans(&f.description);
+        .filter_map(|p| lower.find(p))
+        .min()?;
+    // `to_lowercase` keeps byte offsets for the ASCII phrases; stay on a char boundary.
+    let rest = text.get(at..)?;
+    let end = rest
+        .find(". ")
+        .or_else(|| rest.find(".\n"))
+        .or_else(|| rest.find('\n'))
+        .unwrap_or(rest.len());
+    let named = crate::import::text::code_spans(&rest[..end]);
+    (!named.is_empty()).then_some(named)
+}
+
+fn alternatives_in(fields: &mut [Field], owner: &str) -> Vec<String> {
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    for f in fields.iter().filter(|f| f.required) {
+        let Some(named) = alternatives_named(&f.description) else {
+            continue;
+        };
         let mut group: Vec<String> = fields
             .iter()
             .filter(|g| g.required && g.name != f.name && named.contains(&g.name))

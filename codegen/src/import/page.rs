@@ -592,13 +592,14 @@ impl<'a> Page<'a> {
         for pr in &parsed.problems {
             self.diag(&page, pr.line, "", pr.message.clone());
         }
-        let blocks = self.expand(parsed.blocks, &page);
+        let mut blocks = self.expand(parsed.blocks, &page);
         let mut defs = BTreeMap::new();
         for b in &blocks {
             if let Block::LinkDef { label, url } = b {
                 defs.insert(label.clone(), url.clone());
             }
         }
+        super::tables::attach_alternatives(&mut blocks, &defs);
         let ctx = self.link_ctx(&page, &defs);
 
         let mut title_raw = None;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::page::{NameCell, Page, Section, data_rows, is_fields_table, is_header, read_name_cell};
 use super::text;
-use super::yfm::Row;
+use super::yfm::{Block, Row};
 
 impl Page<'_> {
     /// Finds the nested table a row means: by its type link or a link in its description
@@ -296,5 +296,62 @@ mod tests {
             row(&["**ID**", "Identifier"]),
         ];
         assert!(name_in_second_column(&usual).is_none());
+    }
+}
+
+/// A sentence right after a table saying that only some of its rows are needed ("Pass
+/// either the `uuid` or `crmId` parameter.", "At least one of the parameters must be
+/// provided: `RATING` or `COMMENT`.", in a paragraph or a note before the next heading)
+/// belongs to those rows: it is appended to the description of each row it names, where
+/// the rule on alternatives ([`super::conform::alternatives`]) reads it.
+pub(super) fn attach_alternatives(blocks: &mut [Block], defs: &BTreeMap<String, String>) {
+    for i in 0..blocks.len() {
+        if !matches!(blocks[i], Block::Table(_)) {
+            continue;
+        }
+        let mut sentences: Vec<(String, Vec<String>)> = Vec::new();
+        for b in &blocks[i + 1..] {
+            let texts: Vec<&String> = match b {
+                Block::Para { text, .. } => vec![text],
+                Block::Note { body, .. } => body
+                    .iter()
+                    .filter_map(|b| match b {
+                        Block::Para { text, .. } => Some(text),
+                        _ => None,
+                    })
+                    .collect(),
+                Block::Heading { .. } | Block::Table(_) | Block::Tabs { .. } | Block::Fence(_) => {
+                    break;
+                }
+                _ => Vec::new(),
+            };
+            for t in texts {
+                if let Some(named) = super::conform::alternatives_named(t) {
+                    sentences.push((t.trim().to_string(), named));
+                }
+            }
+        }
+        if sentences.is_empty() {
+            continue;
+        }
+        let Block::Table(t) = &mut blocks[i] else {
+            continue;
+        };
+        let header = t.rows.first().is_some_and(is_header);
+        for row in t.rows.iter_mut().skip(usize::from(header)) {
+            let Some(name) = row.cells.first().and_then(|c| read_name_cell(c, defs)) else {
+                continue;
+            };
+            if row.cells.len() < 2 {
+                continue;
+            }
+            for (sentence, named) in &sentences {
+                let desc = row.cells.last_mut().expect("two cells");
+                if named.contains(&name.name) && !desc.contains(sentence.as_str()) {
+                    desc.push_str("\n\n");
+                    desc.push_str(sentence);
+                }
+            }
+        }
     }
 }
