@@ -302,6 +302,8 @@ fn described_as_map(desc_plain_lower: &str) -> bool {
         .iter()
         .any(|p| desc_plain_lower.contains(p))
         || names_the_key(desc_plain_lower)
+        // "Keys are parameter codes (`string`), values are parameter descriptions".
+        || (desc_plain_lower.contains("keys are ") && desc_plain_lower.contains("values are "))
 }
 
 /// "The key of the fields object must match the field code", "the key of the FILES
@@ -2084,6 +2086,9 @@ mod tests {
             "the key of the object is the attachment id, and the value is the file"
         ));
         assert!(!described_as_map("the key of the settings object can be:"));
+        assert!(described_as_map(
+            "list of handler parameters. keys are parameter codes (string), values are parameter descriptions"
+        ));
     }
 
     #[test]
