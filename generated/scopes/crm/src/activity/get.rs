@@ -144,8 +144,6 @@ impl ::bitrix24_runtime::Method for Get {
 }
 #[doc(no_inline)]
 pub use crate::types::CrmActivityBinding;
-#[doc(no_inline)]
-pub use crate::types::Diskfile;
 /// As described in [Overview of System Activity Fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-fields.html#all-fields).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -246,8 +244,8 @@ pub struct SystemActivity {
     ///
     /// Multiple
     ///
-    /// Wire name `FILES`, type `Diskfile` (docs: `diskfile`).
-    pub files: ::std::option::Option<crate::types::Diskfile>,
+    /// Wire name `FILES`, type `any` (docs: `diskfile`).
+    pub files: ::std::option::Option<::serde_json::Value>,
     /// Date of the last update
     ///
     /// Read-only
@@ -374,8 +372,8 @@ pub struct SystemActivity {
     ///
     /// Multiple. Deprecated, kept for compatibility
     ///
-    /// Wire name `WEBDAV_ELEMENTS`, type `Diskfile` (docs: `diskfile`).
-    pub webdav_elements: ::std::option::Option<crate::types::Diskfile>,
+    /// Wire name `WEBDAV_ELEMENTS`, type `any` (docs: `diskfile`).
+    pub webdav_elements: ::std::option::Option<::serde_json::Value>,
     /// Flag indicating whether the activity was created from an incoming channel (`Y`/`N`)
     ///
     /// Wire name `IS_INCOMING_CHANNEL`, type `boolean` (docs: `char`).
@@ -607,16 +605,6 @@ impl ::bitrix24_runtime::wire::Undocumented for SystemActivity {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.bindings,
             &::std::format!("{}{}", path, ".BINDINGS"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.files,
-            &::std::format!("{}{}", path, ".FILES"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.webdav_elements,
-            &::std::format!("{}{}", path, ".WEBDAV_ELEMENTS"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);

@@ -177,8 +177,6 @@ impl ::bitrix24_runtime::Method for Update {
     const READ_ONLY: bool = false;
     type Output = bool;
 }
-#[doc(no_inline)]
-pub use crate::types::Diskfile;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -227,8 +225,8 @@ pub struct Fields {
     pub end_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Files added to the activity
     ///
-    /// Wire name `FILES`, type `Diskfile` (docs: `diskfile`).
-    pub files: ::std::option::Option<crate::types::Diskfile>,
+    /// Wire name `FILES`, type `any` (docs: `diskfile`).
+    pub files: ::std::option::Option<::serde_json::Value>,
     /// Location
     ///
     /// Wire name `LOCATION`, type `string`.
@@ -295,8 +293,8 @@ pub struct Fields {
     pub subject: ::std::option::Option<::std::string::String>,
     /// Added files. Deprecated, retained for compatibility
     ///
-    /// Wire name `WEBDAV_ELEMENTS`, type `Diskfile` (docs: `diskfile`).
-    pub webdav_elements: ::std::option::Option<crate::types::Diskfile>,
+    /// Wire name `WEBDAV_ELEMENTS`, type `any` (docs: `diskfile`).
+    pub webdav_elements: ::std::option::Option<::serde_json::Value>,
     /// Flag indicating whether the activity was created from an incoming channel (`Y`/`N`)
     ///
     /// Wire name `IS_INCOMING_CHANNEL`, type `boolean` (docs: `char`).
@@ -431,7 +429,7 @@ impl Fields {
     /// Sets `FILES`: Files added to the activity
     #[must_use]
     #[inline]
-    pub fn files(mut self, value: crate::types::Diskfile) -> Self {
+    pub fn files(mut self, value: ::serde_json::Value) -> Self {
         self.files = ::std::option::Option::Some(value);
         self
     }
@@ -586,7 +584,7 @@ impl Fields {
     /// Sets `WEBDAV_ELEMENTS`: Added files. Deprecated, retained for compatibility
     #[must_use]
     #[inline]
-    pub fn webdav_elements(mut self, value: crate::types::Diskfile) -> Self {
+    pub fn webdav_elements(mut self, value: ::serde_json::Value) -> Self {
         self.webdav_elements = ::std::option::Option::Some(value);
         self
     }
@@ -719,16 +717,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.files,
-            &::std::format!("{}{}", path, ".FILES"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.webdav_elements,
-            &::std::format!("{}{}", path, ".WEBDAV_ELEMENTS"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

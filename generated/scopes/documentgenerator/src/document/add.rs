@@ -23,7 +23,7 @@
 /// | `value` ([`value`](Self::value)) | `string` | yes | External identifier of the object for which the document is being generated. |
 /// | `values` ([`values`](Self::values)) | `object` | no | Field values of the document in the format `{"FieldCode":"Value"}` |
 /// | `stampsEnabled` ([`stamps_enabled`](Self::stamps_enabled)) | `StampsEnabled` | no | Seal and signature mode: - `1` — enable - `0` — disable |
-/// | `fields` ([`fields`](Self::fields)) | `Fields` | no | Description of how to interpret and format values from `values` [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-add.html#fields). |
+/// | `fields` ([`fields`](Self::fields)) | `map<Fields>` | no | Description of how to interpret and format values from `values` [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-add.html#fields). |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -45,10 +45,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::documentgenerator::document::add::{Add, Fields, StampsEnabled};
+/// use bitrix24::documentgenerator::document::add::{Add, StampsEnabled};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(53, "SUPPLY_CONTRACT_2026_015").values(bitrix24::serde_json::Map::new()).stamps_enabled(StampsEnabled::Enable).fields(Fields::new());
+/// let request = Add::new(53, "SUPPLY_CONTRACT_2026_015").values(bitrix24::serde_json::Map::new()).stamps_enabled(StampsEnabled::Enable).fields(::std::collections::BTreeMap::new());
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -124,8 +124,10 @@ pub struct Add {
     /// }
     /// ```
     ///
-    /// Wire name `fields`, type `Fields` (docs: `object`).
-    pub fields: ::std::option::Option<Fields>,
+    /// Wire name `fields`, type `map<Fields>` (docs: `object`).
+    pub fields: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, Fields>,
+    >,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -180,7 +182,10 @@ impl Add {
     /// Sets `fields`: Description of how to interpret and format values from `values` [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-add.html#fields).
     #[must_use]
     #[inline]
-    pub fn fields(mut self, value: Fields) -> Self {
+    pub fn fields(
+        mut self,
+        value: ::std::collections::BTreeMap<::std::string::String, Fields>,
+    ) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
     }

@@ -21,7 +21,7 @@
 /// | `id` ([`id`](Self::id)) | `integer` | yes | Document identifier. |
 /// | `values` ([`values`](Self::values)) | `object` | no | Field values of the document in the format `{"FieldCode":"Value"}` |
 /// | `stampsEnabled` ([`stamps_enabled`](Self::stamps_enabled)) | `StampsEnabled` | no | Stamp and signature mode: - `1` — enable - `0` — disable |
-/// | `fields` ([`fields`](Self::fields)) | `Fields` | no | Description of how to interpret and format values from `values` [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html#fields). |
+/// | `fields` ([`fields`](Self::fields)) | `map<Fields>` | no | Description of how to interpret and format values from `values` [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html#fields). |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -92,8 +92,10 @@ pub struct Update {
     /// }
     /// ```
     ///
-    /// Wire name `fields`, type `Fields` (docs: `object`).
-    pub fields: ::std::option::Option<Fields>,
+    /// Wire name `fields`, type `map<Fields>` (docs: `object`).
+    pub fields: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, Fields>,
+    >,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -132,7 +134,10 @@ impl Update {
     /// Sets `fields`: Description of how to interpret and format values from `values` [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html#fields).
     #[must_use]
     #[inline]
-    pub fn fields(mut self, value: Fields) -> Self {
+    pub fn fields(
+        mut self,
+        value: ::std::collections::BTreeMap<::std::string::String, Fields>,
+    ) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
     }

@@ -43,10 +43,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::landing::demos::get_list::{GetList, Group, Params};
+/// use bitrix24::landing::demos::get_list::{GetList, Params};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = GetList::new().params(Params::new().select(vec!["ID".to_owned(), "XML_ID".to_owned(), "TITLE".to_owned()]).filter(bitrix24::serde_json::json!({"ACTIVE":"Y"})).order(bitrix24::serde_json::json!({"ID":"DESC"})).group(vec![Group::new()]));
+/// let request = GetList::new().params(Params::new().select(vec!["ID".to_owned(), "XML_ID".to_owned(), "TITLE".to_owned()]).filter(bitrix24::serde_json::json!({"ACTIVE":"Y"})).order(bitrix24::serde_json::json!({"ID":"DESC"})).group(vec!["TYPE".to_owned()]));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -257,8 +257,8 @@ pub struct Params {
     ///
     /// For a list of available fields, see the section [Result element type](https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-list.html#result-template)
     ///
-    /// Wire name `group`, type `Group[]` (docs: `array`).
-    pub group: ::std::option::Option<::std::vec::Vec<Group>>,
+    /// Wire name `group`, type `string[]` (docs: `array`).
+    pub group: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Limit on the number of records in the selection
     ///
     /// Wire name `limit`, type `integer`.
@@ -324,7 +324,9 @@ impl Params {
     #[inline]
     pub fn group(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Group>>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
     ) -> Self {
         self.group = ::std::option::Option::Some(
             value.into_iter().map(::std::convert::Into::into).collect(),
@@ -418,11 +420,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Params {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.group,
-            &::std::format!("{}{}", path, ".group"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -564,179 +561,6 @@ impl Group {
             date_modify: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Identifier of the template
-    #[must_use]
-    #[inline]
-    pub fn id(mut self, value: ::serde_json::Value) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `XML_ID`: External code of the template
-    #[must_use]
-    #[inline]
-    pub fn xml_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.xml_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `APP_CODE`: Application code
-    #[must_use]
-    #[inline]
-    pub fn app_code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.app_code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ACTIVE`: Activity status (`Y`/`N`)
-    #[must_use]
-    #[inline]
-    pub fn active(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.active = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TITLE`: Title of the template
-    #[must_use]
-    #[inline]
-    pub fn title(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.title = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DESCRIPTION`: Description of the template
-    #[must_use]
-    #[inline]
-    pub fn description(mut self, value: ::serde_json::Value) -> Self {
-        self.description = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `TYPE`: Type of the template.
-    #[must_use]
-    #[inline]
-    pub fn type_(mut self, value: Type) -> Self {
-        self.type_ = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `TPL_TYPE`: Type of the wizard.
-    #[must_use]
-    #[inline]
-    pub fn tpl_type(mut self, value: TplType) -> Self {
-        self.tpl_type = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SHOW_IN_LIST`: Indicator of display in the list (`Y`/`N`)
-    #[must_use]
-    #[inline]
-    pub fn show_in_list(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.show_in_list = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PREVIEW_URL`: Link to preview
-    #[must_use]
-    #[inline]
-    pub fn preview_url(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.preview_url = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PREVIEW`: Preview 1x
-    #[must_use]
-    #[inline]
-    pub fn preview(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.preview = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PREVIEW2X`: Preview 2x
-    #[must_use]
-    #[inline]
-    pub fn preview2x(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.preview2x = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PREVIEW3X`: Preview 3x
-    #[must_use]
-    #[inline]
-    pub fn preview3x(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.preview3x = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `MANIFEST`: Manifest of the template.
-    #[must_use]
-    #[inline]
-    pub fn manifest(mut self, value: ::serde_json::Value) -> Self {
-        self.manifest = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `LANG`: Localization of the template.
-    #[must_use]
-    #[inline]
-    pub fn lang(mut self, value: ::serde_json::Value) -> Self {
-        self.lang = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SITE_TEMPLATE_ID`: Identifier of the site template of the main module
-    #[must_use]
-    #[inline]
-    pub fn site_template_id(mut self, value: ::serde_json::Value) -> Self {
-        self.site_template_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `CREATED_BY_ID`: Identifier of the user who created the template
-    #[must_use]
-    #[inline]
-    pub fn created_by_id(mut self, value: i64) -> Self {
-        self.created_by_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `MODIFIED_BY_ID`: Identifier of the user who modified the template
-    #[must_use]
-    #[inline]
-    pub fn modified_by_id(mut self, value: i64) -> Self {
-        self.modified_by_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `DATE_CREATE`: Creation date.
-    #[must_use]
-    #[inline]
-    pub fn date_create(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.date_create = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DATE_MODIFY`: Modification date.
-    #[must_use]
-    #[inline]
-    pub fn date_modify(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.date_modify = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

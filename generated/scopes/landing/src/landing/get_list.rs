@@ -198,8 +198,8 @@ pub struct Params {
     pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Grouping in ORM format. The method does not have a default value.
     ///
-    /// Wire name `group`, type `any[]` (docs: `array`).
-    pub group: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Wire name `group`, type `string[]` (docs: `array`).
+    pub group: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Limit on the number of rows in the selection at the ORM level. The method does not set its own default limit.
     ///
     /// Wire name `limit`, type `integer`.
@@ -281,7 +281,7 @@ impl Params {
     pub fn group(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
+            Item = impl ::std::convert::Into<::std::string::String>,
         >,
     ) -> Self {
         self.group = ::std::option::Option::Some(

@@ -41,10 +41,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::landing::repo::get_list::{GetList, Group, Params};
+/// use bitrix24::landing::repo::get_list::{GetList, Params};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = GetList::new().params(Params::new().select(vec!["ID".to_owned(), "NAME".to_owned(), "DATE_MODIFY".to_owned()]).filter(bitrix24::serde_json::json!({"ACTIVE":"Y"})).order(bitrix24::serde_json::json!({"ID":"DESC"})).group(vec![Group::new()]));
+/// let request = GetList::new().params(Params::new().select(vec!["ID".to_owned(), "NAME".to_owned(), "DATE_MODIFY".to_owned()]).filter(bitrix24::serde_json::json!({"ACTIVE":"Y"})).order(bitrix24::serde_json::json!({"ID":"DESC"})).group(vec!["ACTIVE".to_owned()]));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -255,8 +255,8 @@ pub struct Params {
     ///
     /// For a list of available fields, see the [result element type](https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-get-list.html#result-template) section
     ///
-    /// Wire name `group`, type `Group[]` (docs: `array`).
-    pub group: ::std::option::Option<::std::vec::Vec<Group>>,
+    /// Wire name `group`, type `string[]` (docs: `array`).
+    pub group: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Limit of records
     ///
     /// Wire name `limit`, type `integer`.
@@ -322,7 +322,9 @@ impl Params {
     #[inline]
     pub fn group(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Group>>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
     ) -> Self {
         self.group = ::std::option::Option::Some(
             value.into_iter().map(::std::convert::Into::into).collect(),
@@ -416,11 +418,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Params {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.group,
-            &::std::format!("{}{}", path, ".group"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -518,147 +515,6 @@ impl Group {
             date_modify: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Identifier of the block
-    #[must_use]
-    #[inline]
-    pub fn id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `XML_ID`: External code of the block
-    #[must_use]
-    #[inline]
-    pub fn xml_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.xml_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `APP_CODE`: Application code
-    #[must_use]
-    #[inline]
-    pub fn app_code(mut self, value: ::serde_json::Value) -> Self {
-        self.app_code = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ACTIVE`: Activity status (`Y`/`N`)
-    #[must_use]
-    #[inline]
-    pub fn active(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.active = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `NAME`: Name of the block
-    #[must_use]
-    #[inline]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DESCRIPTION`: Description of the block
-    #[must_use]
-    #[inline]
-    pub fn description(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.description = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SECTIONS`: Sections of the block
-    #[must_use]
-    #[inline]
-    pub fn sections(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.sections = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SITE_TEMPLATE_ID`: Identifier of the site template
-    #[must_use]
-    #[inline]
-    pub fn site_template_id(mut self, value: ::serde_json::Value) -> Self {
-        self.site_template_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `PREVIEW`: Link to preview
-    #[must_use]
-    #[inline]
-    pub fn preview(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.preview = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `MANIFEST`: Manifest of the block.
-    #[must_use]
-    #[inline]
-    pub fn manifest(mut self, value: ::serde_json::Value) -> Self {
-        self.manifest = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `CONTENT`: HTML of the block
-    #[must_use]
-    #[inline]
-    pub fn content(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.content = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CREATED_BY_ID`: Identifier of the author
-    #[must_use]
-    #[inline]
-    pub fn created_by_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.created_by_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `MODIFIED_BY_ID`: Identifier of the user who modified the record
-    #[must_use]
-    #[inline]
-    pub fn modified_by_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.modified_by_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DATE_CREATE`: Creation date in the format `DD.MM.YYYY HH:MI:SS`
-    #[must_use]
-    #[inline]
-    pub fn date_create(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.date_create = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DATE_MODIFY`: Modification date in the format `DD.MM.YYYY HH:MI:SS`
-    #[must_use]
-    #[inline]
-    pub fn date_modify(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.date_modify = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

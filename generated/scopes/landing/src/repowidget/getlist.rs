@@ -187,8 +187,8 @@ pub struct Params {
     pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Array for grouping widgets. Grouping can be done [by fields](https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html#anchor-field) of the widget
     ///
-    /// Wire name `group`, type `Group[]` (docs: `array`).
-    pub group: ::std::option::Option<::std::vec::Vec<Group>>,
+    /// Wire name `group`, type `string[]` (docs: `array`).
+    pub group: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Object for sorting the selected records in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     ///
     /// Possible values for `field` can be found [in the table below](https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html#anchor-field).
@@ -244,7 +244,9 @@ impl Params {
     #[inline]
     pub fn group(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Group>>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
     ) -> Self {
         self.group = ::std::option::Option::Some(
             value.into_iter().map(::std::convert::Into::into).collect(),
@@ -330,11 +332,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Params {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.group,
-            &::std::format!("{}{}", path, ".group"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -388,7 +385,9 @@ pub struct Group {
     /// Widget manifest
     ///
     /// Wire name `MANIFEST`, type `object`.
-    pub manifest: ::std::option::Option<::bitrix24_runtime::JsonObject>,
+    pub manifest: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     /// Identifier of the user who created the record
     ///
     /// Wire name `CREATED_BY_ID`, type `integer`.
@@ -436,145 +435,6 @@ impl Group {
             site_template_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Widget identifier
-    #[must_use]
-    #[inline]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `XML_ID`: Unique record code
-    #[must_use]
-    #[inline]
-    pub fn xml_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.xml_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `APP_CODE`: Code of the current application
-    #[must_use]
-    #[inline]
-    pub fn app_code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.app_code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ACTIVE`: Widget activity. Accepts values:
-    #[must_use]
-    #[inline]
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NAME`: Widget name
-    #[must_use]
-    #[inline]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DESCRIPTION`: Widget description
-    #[must_use]
-    #[inline]
-    pub fn description(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.description = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SECTIONS`: Code of the [section](https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-register.html#anchor-fields) where the widget will be added
-    #[must_use]
-    #[inline]
-    pub fn sections(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.sections = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PREVIEW`: URL of the widget cover image for the widget selection slider
-    #[must_use]
-    #[inline]
-    pub fn preview(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.preview = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WIDGET_PARAMS`: [Parameters](https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-register.html#anchor-widget-params) for the Vue template engine
-    #[must_use]
-    #[inline]
-    pub fn widget_params(mut self, value: WidgetParams) -> Self {
-        self.widget_params = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `CONTENT`: Widget markup using Vue constructs
-    #[must_use]
-    #[inline]
-    pub fn content(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.content = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `MANIFEST`: Widget manifest
-    #[must_use]
-    #[inline]
-    pub fn manifest(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.manifest = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CREATED_BY_ID`: Identifier of the user who created the record
-    #[must_use]
-    #[inline]
-    pub fn created_by_id(mut self, value: i64) -> Self {
-        self.created_by_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `MODIFIED_BY_ID`: Identifier of the user who modified the record
-    #[must_use]
-    #[inline]
-    pub fn modified_by_id(mut self, value: i64) -> Self {
-        self.modified_by_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `DATE_CREATE`: Creation date
-    #[must_use]
-    #[inline]
-    pub fn date_create(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
-        self.date_create = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `DATE_MODIFY`: Modification date
-    #[must_use]
-    #[inline]
-    pub fn date_modify(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
-        self.date_modify = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SITE_TEMPLATE_ID`: Binding of the widget to a specific site template. **Only for on-premise Bitrix24!**
-    #[must_use]
-    #[inline]
-    pub fn site_template_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.site_template_id = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -703,7 +563,7 @@ pub struct WidgetParams {
     /// However, if you are preparing a mass-market solution with a widget, pay maximum attention to the demo data — they will be displayed in the preview slider of the Vibe template! Obviously, the structure of the demo data should match what your `handler` would return in normal widget usage
     ///
     /// Wire name `demoData`, type `object`.
-    pub demo_data: ::bitrix24_runtime::JsonObject,
+    pub demo_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -718,36 +578,16 @@ impl WidgetParams {
     pub fn new(
         root_node: impl ::std::convert::Into<::std::string::String>,
         handler: impl ::std::convert::Into<::std::string::String>,
-        demo_data: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+        demo_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     ) -> Self {
         Self {
             root_node: root_node.into(),
             lang: ::std::option::Option::None,
             handler: handler.into(),
             style: ::std::option::Option::None,
-            demo_data: demo_data.into(),
+            demo_data,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `lang`: Array of language phrases used in constructs `{{$Bitrix.Loc.getMessage('W_EMPTY')}}`
-    #[must_use]
-    #[inline]
-    pub fn lang(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.lang = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `style`: Address of styles for the widget. Styles can also be set inline in the markup via the binding `:style="{borderBottom: '1px solid red'}"`
-    #[must_use]
-    #[inline]
-    pub fn style(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.style = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

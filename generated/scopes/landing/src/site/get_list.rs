@@ -196,8 +196,8 @@ pub struct Params {
     pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Grouping in ORM format. If not an array, the parameter is converted to an empty array. When filtering by access rights, `ID` is added to the grouping.
     ///
-    /// Wire name `group`, type `any[]` (docs: `array`).
-    pub group: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Wire name `group`, type `string[]` (docs: `array`).
+    pub group: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Limit on the number of rows in the selection at the ORM level. By default, it is not set.
     ///
     /// Wire name `limit`, type `integer`.
@@ -264,7 +264,7 @@ impl Params {
     pub fn group(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
+            Item = impl ::std::convert::Into<::std::string::String>,
         >,
     ) -> Self {
         self.group = ::std::option::Option::Some(

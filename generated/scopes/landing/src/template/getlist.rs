@@ -201,8 +201,8 @@ pub struct Params {
     ///
     /// Calculated fields via `runtime` are not supported
     ///
-    /// Wire name `group`, type `any[]` (docs: `array`).
-    pub group: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Wire name `group`, type `string[]` (docs: `array`).
+    pub group: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The maximum number of items in the response.
     ///
     /// If `limit` is not specified, the method returns all found templates without restriction. Use together with `offset` for pagination
@@ -271,7 +271,7 @@ impl Params {
     pub fn group(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
+            Item = impl ::std::convert::Into<::std::string::String>,
         >,
     ) -> Self {
         self.group = ::std::option::Option::Some(

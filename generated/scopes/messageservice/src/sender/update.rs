@@ -67,6 +67,8 @@ pub struct Update {
     pub code: ::std::string::String,
     /// New application handler URL.
     ///
+    /// The request must include `CODE` and at least one of the parameters `HANDLER`, `NAME`, or `DESCRIPTION`.
+    ///
     /// Wire name `HANDLER`, type `string`.
     pub handler: ::std::option::Option<::std::string::String>,
     /// New name of the provider.
@@ -81,6 +83,8 @@ pub struct Update {
     /// },
     /// ```
     ///
+    /// The request must include `CODE` and at least one of the parameters `HANDLER`, `NAME`, or `DESCRIPTION`.
+    ///
     /// Wire name `NAME`, type `any` (docs: `string | object`).
     pub name: ::std::option::Option<::serde_json::Value>,
     /// New description of the provider.
@@ -94,6 +98,8 @@ pub struct Update {
     ///     ...
     /// },
     /// ```
+    ///
+    /// The request must include `CODE` and at least one of the parameters `HANDLER`, `NAME`, or `DESCRIPTION`.
     ///
     /// Wire name `DESCRIPTION`, type `any` (docs: `string | object`).
     pub description: ::std::option::Option<::serde_json::Value>,

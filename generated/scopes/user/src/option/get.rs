@@ -24,7 +24,7 @@
 ///
 /// # Result
 ///
-/// `GetResult`: Depends on the `option` parameter:
+/// `any`: Depends on the `option` parameter:
 ///
 /// - the parameter is not provided — an object where the key is the setting name and the value is the saved value. If there are no settings, the object is empty
 /// - the parameter is provided — the saved value of the key
@@ -152,93 +152,5 @@ impl ::bitrix24_runtime::wire::Undocumented for Get {
 impl ::bitrix24_runtime::Method for Get {
     const NAME: &'static str = "user.option.get";
     const READ_ONLY: bool = true;
-    type Output = GetResult;
-}
-/// Fields read from the response example (the docs give no field table).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct GetResult {
-    /// `data`.
-    ///
-    /// Wire name `data`, type `string`.
-    pub data: ::std::option::Option<::std::string::String>,
-    /// `data2`.
-    ///
-    /// Wire name `data2`, type `string`.
-    pub data2: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl GetResult {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            data: ::std::option::Option::None,
-            data2: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for GetResult {
-    const FALSE_IS_NONE: bool = true;
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            data: f.optional("data")?,
-            data2: f.optional("data2")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for GetResult {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for GetResult {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("data", self.data.as_ref());
-        w.optional("data2", self.data2.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for GetResult {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
+    type Output = ::serde_json::Value;
 }

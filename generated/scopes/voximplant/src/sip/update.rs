@@ -67,17 +67,25 @@ pub struct Update {
     pub config_id: i64,
     /// New name for the connection.
     ///
+    /// To make changes, at least one of the following fields must be provided: `TITLE`, `SERVER`, `LOGIN`, `PASSWORD`.
+    ///
     /// Wire name `TITLE`, type `string`.
     pub title: ::std::option::Option<::std::string::String>,
     /// New SIP registration server address.
+    ///
+    /// To make changes, at least one of the following fields must be provided: `TITLE`, `SERVER`, `LOGIN`, `PASSWORD`.
     ///
     /// Wire name `SERVER`, type `string`.
     pub server: ::std::option::Option<::std::string::String>,
     /// New login for connecting to the server.
     ///
+    /// To make changes, at least one of the following fields must be provided: `TITLE`, `SERVER`, `LOGIN`, `PASSWORD`.
+    ///
     /// Wire name `LOGIN`, type `string`.
     pub login: ::std::option::Option<::std::string::String>,
     /// New password for connecting to the server. Maximum length is 100 characters.
+    ///
+    /// To make changes, at least one of the following fields must be provided: `TITLE`, `SERVER`, `LOGIN`, `PASSWORD`.
     ///
     /// Wire name `PASSWORD`, type `string`.
     pub password: ::std::option::Option<::std::string::String>,

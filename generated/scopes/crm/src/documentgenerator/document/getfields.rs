@@ -399,8 +399,10 @@ impl ::bitrix24_runtime::wire::Undocumented for Values {
 pub struct GetfieldsResult {
     /// Object of document fields, where the key is the field code and the value is the structure [`documentField`](https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-get-fields.html#documentfield)
     ///
-    /// Wire name `documentFields`, type `DocumentField` (docs: `object`).
-    pub document_fields: ::std::option::Option<DocumentField>,
+    /// Wire name `documentFields`, type `map<DocumentField>` (docs: `object`).
+    pub document_fields: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, DocumentField>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -527,27 +529,37 @@ pub struct DocumentField {
     ///
     /// Wire name `hideRow`, type `boolean` (docs: `char`).
     pub hide_row: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `DocumentNumber`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
+    )]
     pub document_number: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `MyCompanyUfLogo`, type `object`.
-    pub my_company_uf_logo: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `MY_COMPANY`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
+    )]
     pub my_company: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `MyCompanyUfLogo`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub my_company_uf_logo: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl DocumentField {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -565,8 +577,8 @@ impl DocumentField {
             options: ::std::option::Option::None,
             hide_row: ::std::option::Option::None,
             document_number: ::std::option::Option::None,
-            my_company_uf_logo: ::std::option::Option::None,
             my_company: ::std::option::Option::None,
+            my_company_uf_logo: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -589,6 +601,7 @@ impl DocumentField {
         &self.extra
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for DocumentField {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -607,8 +620,8 @@ impl ::bitrix24_runtime::wire::Decode for DocumentField {
             options: f.optional("options")?,
             hide_row: f.optional("hideRow")?,
             document_number: f.optional("DocumentNumber")?,
-            my_company_uf_logo: f.optional("MyCompanyUfLogo")?,
             my_company: f.optional("MY_COMPANY")?,
+            my_company_uf_logo: f.optional("MyCompanyUfLogo")?,
             extra: f.rest(),
         })
     }
@@ -620,6 +633,7 @@ impl<'de> ::serde::Deserialize<'de> for DocumentField {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for DocumentField {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -646,11 +660,12 @@ impl ::serde::Serialize for DocumentField {
             self.hide_row.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
         );
         w.optional("DocumentNumber", self.document_number.as_ref());
-        w.optional("MyCompanyUfLogo", self.my_company_uf_logo.as_ref());
         w.optional("MY_COMPANY", self.my_company.as_ref());
+        w.optional("MyCompanyUfLogo", self.my_company_uf_logo.as_ref());
         w.end()
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for DocumentField {
     fn undocumented(
         &self,

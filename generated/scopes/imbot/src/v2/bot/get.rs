@@ -58,9 +58,13 @@
 pub struct Get {
     /// Bot ID. Required if `code` is not specified
     ///
+    /// You must provide one of the parameters: `botId` or `code`.
+    ///
     /// Wire name `botId`, type `integer`.
     pub bot_id: ::std::option::Option<i64>,
     /// Bot code. Required if `botId` is not specified
+    ///
+    /// You must provide one of the parameters: `botId` or `code`.
     ///
     /// Wire name `code`, type `string`.
     pub code: ::std::option::Option<::std::string::String>,

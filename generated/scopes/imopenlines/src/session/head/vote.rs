@@ -62,9 +62,13 @@ pub struct Vote {
     pub session_id: i64,
     /// Manager's rating. Pass a value from `1` to `5`
     ///
+    /// At least one of the parameters must be provided: `RATING` or `COMMENT`.
+    ///
     /// Wire name `RATING`, type `integer`.
     pub rating: ::std::option::Option<i64>,
     /// Manager's comment on the rating
+    ///
+    /// At least one of the parameters must be provided: `RATING` or `COMMENT`.
     ///
     /// Wire name `COMMENT`, type `string`.
     pub comment: ::std::option::Option<::std::string::String>,

@@ -59,11 +59,15 @@ pub struct Get {
     ///
     /// The identifier can be obtained using the [imopenlines.dialog.get](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html) method from the `entity_data_1` field. The `SESSION_ID` identifier is located in the sixth parameter of the `entity_data_1` string. For example, for ```"entity_data_1":"Y|LEAD|1205|N|N|321|1773223732|0|0|0"```, the session identifier is `321`
     ///
+    /// The method accepts one of the parameters: `SESSION_ID` or `CHAT_ID`.
+    ///
     /// Wire name `SESSION_ID`, type `integer`.
     pub session_id: ::std::option::Option<i64>,
     /// Numeric identifier of the open line chat without the `chat` prefix. For example, `1763`, not `chat1763`.
     ///
     /// The identifier can be obtained using the [imopenlines.dialog.get](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html) or [imopenlines.crm.chat.get](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chats/imopenlines-crm-chat-get.html) methods
+    ///
+    /// The method accepts one of the parameters: `SESSION_ID` or `CHAT_ID`.
     ///
     /// Wire name `CHAT_ID`, type `integer`.
     pub chat_id: ::std::option::Option<i64>,

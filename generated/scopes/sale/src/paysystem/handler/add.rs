@@ -44,10 +44,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::sale::paysystem::handler::add::{Add, ClientType, Codes, Fields, ParametersPassedWhenAddingHandlerFormData, Settings};
+/// use bitrix24::sale::paysystem::handler::add::{Add, ClientType, Fields, ParametersPassedWhenAddingHandlerFormData, Settings};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new("Handler.Rest FORM", "resthandlerform", Settings::new(Codes::new()).form_data(ParametersPassedWhenAddingHandlerFormData::new("http://example.com/payment_form.php").method("POST").fields(Fields::new(bitrix24::serde_json::Value::Null))).client_type(ClientType::B2c).currency(vec!["USD".to_owned()])).sort(100);
+/// let request = Add::new("Handler.Rest FORM", "resthandlerform", Settings::new(::std::collections::BTreeMap::new()).form_data(ParametersPassedWhenAddingHandlerFormData::new("http://example.com/payment_form.php").method("POST").fields(Fields::new(bitrix24::serde_json::Value::Null))).client_type(ClientType::B2c).currency(vec!["USD".to_owned()])).sort(100);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -200,8 +200,8 @@ pub struct Settings {
     ///
     /// Parameter values will be available to the administrator for filling in the settings of the created payment system. They can be specified when adding the payment system in the method [sale.paysystem.add](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-add.html) in the `SETTINGS` parameter and modified using the method [sale.paysystem.settings.update](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html)
     ///
-    /// Wire name `CODES`, type `Codes` (docs: `object`).
-    pub codes: Codes,
+    /// Wire name `CODES`, type `map<Codes>` (docs: `object`).
+    pub codes: ::std::collections::BTreeMap<::std::string::String, Codes>,
     /// Form settings when using the operating mode in [form](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html#form)
     ///
     /// Wire name `FORM_DATA`, type `ParametersPassedWhenAddingHandlerFormData` (docs: `object`).
@@ -237,7 +237,9 @@ impl Settings {
     /// - `codes`: `CODES` — List of handler parameters. Keys are parameter codes (`string`), values are parameter descriptions (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html#parametr-codes)).
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(codes: Codes) -> Self {
+    pub fn new(
+        codes: ::std::collections::BTreeMap<::std::string::String, Codes>,
+    ) -> Self {
         Self {
             codes,
             form_data: ::std::option::Option::None,

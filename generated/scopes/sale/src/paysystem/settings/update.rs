@@ -20,7 +20,7 @@
 /// |---|---|---|---|
 /// | `ID` ([`id`](Self::id)) | `string` | yes | Identifier of the payment system for which settings need to be retrieved |
 /// | `PERSON_TYPE_ID` ([`person_type_id`](Self::person_type_id)) | `integer` | no | Identifier of the payer type for which settings need to be retrieved |
-/// | `SETTINGS` ([`settings`](Self::settings)) | `Settings` | yes | Settings to be updated. The keys are the names of the settings, and the values are objects whose structure is described [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html#parametr-settings) |
+/// | `SETTINGS` ([`settings`](Self::settings)) | `map<Settings>` | yes | Settings to be updated. The keys are the names of the settings, and the values are objects whose structure is described [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html#parametr-settings) |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -42,10 +42,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::sale::paysystem::settings::update::{Update, Settings};
+/// use bitrix24::sale::paysystem::settings::update::Update;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new("text", Settings::new()).person_type_id(1);
+/// let request = Update::new("text", ::std::collections::BTreeMap::new()).person_type_id(1);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -64,8 +64,8 @@ pub struct Update {
     pub person_type_id: ::std::option::Option<i64>,
     /// Settings to be updated. The keys are the names of the settings, and the values are objects whose structure is described [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html#parametr-settings)
     ///
-    /// Wire name `SETTINGS`, type `Settings` (docs: `object`).
-    pub settings: Settings,
+    /// Wire name `SETTINGS`, type `map<Settings>` (docs: `object`).
+    pub settings: ::std::collections::BTreeMap<::std::string::String, Settings>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -78,7 +78,7 @@ impl Update {
     #[inline]
     pub fn new(
         id: impl ::std::convert::Into<::std::string::String>,
-        settings: Settings,
+        settings: ::std::collections::BTreeMap<::std::string::String, Settings>,
     ) -> Self {
         Self {
             id: id.into(),

@@ -48,7 +48,7 @@
 /// use bitrix24::sign::b2e::document::send::{Send, Company, ExternalSettings, Fields, Files, Members, Responsible, Role};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Send::new(Fields::new(Company::new("text", 12), vec![Members::new("text", 1, 25, Role::Signer), Members::new("text", 1, 42, Role::Assignee)], Responsible::new("text", 1, 7), "d4f6b8a1-4c6d-4d8c-9c7c-2d1b1f6d0f2b", vec![Files::new("contract.pdf", "application/pdf", "JVBERi0xLjQKJ...")], "12.999", ExternalSettings::new("EXT-123", "2025-02-18T09:19:34+01:00")));
+/// let request = Send::new(Fields::new(Company::new().crm_id(12), vec![Members::new(Role::Signer).user_id(25), Members::new(Role::Assignee).user_id(42)], Responsible::new().user_id(7), "d4f6b8a1-4c6d-4d8c-9c7c-2d1b1f6d0f2b", vec![Files::new("contract.pdf", "application/pdf", "JVBERi0xLjQKJ...")], "12.999", ExternalSettings::new("EXT-123", "2025-02-18T09:19:34+01:00")));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -361,38 +361,53 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
     }
 }
 /// The `Company` object.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Company {
     /// UUID of the company in HCM Link.
     ///
     /// Requires additional scope [`humanresources.hcmlink`](https://apidocs.bitrix24.com/api-reference/scopes/permissions.html)
     ///
+    /// Pass either the `uuid` or `crmId` parameter.
+    ///
     /// Wire name `uuid`, type `string`.
-    pub uuid: ::std::string::String,
+    pub uuid: ::std::option::Option<::std::string::String>,
     /// Identifier of the company in CRM, connected in the integration as "my company"
     ///
+    /// Pass either the `uuid` or `crmId` parameter.
+    ///
     /// Wire name `crmId`, type `integer`.
-    pub crm_id: i64,
+    pub crm_id: ::std::option::Option<i64>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Company {
-    /// Creates the value from its required fields:
-    ///
-    /// - `uuid`: `uuid` — UUID of the company in HCM Link.
-    /// - `crm_id`: `crmId` — Identifier of the company in CRM, connected in the integration as "my company"
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        uuid: impl ::std::convert::Into<::std::string::String>,
-        crm_id: i64,
-    ) -> Self {
+    pub fn new() -> Self {
         Self {
-            uuid: uuid.into(),
-            crm_id,
+            uuid: ::std::option::Option::None,
+            crm_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `uuid`: UUID of the company in HCM Link.
+    #[must_use]
+    #[inline]
+    pub fn uuid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.uuid = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `crmId`: Identifier of the company in CRM, connected in the integration as "my company"
+    #[must_use]
+    #[inline]
+    pub fn crm_id(mut self, value: i64) -> Self {
+        self.crm_id = ::std::option::Option::Some(value);
+        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -422,8 +437,8 @@ impl ::bitrix24_runtime::wire::Decode for Company {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            uuid: f.required("uuid")?,
-            crm_id: f.required("crmId")?,
+            uuid: f.optional("uuid")?,
+            crm_id: f.optional("crmId")?,
             extra: f.rest(),
         })
     }
@@ -446,8 +461,8 @@ impl ::serde::Serialize for Company {
             serializer,
             &self.extra,
         )?;
-        w.field("uuid", &self.uuid);
-        w.field("crmId", &self.crm_id);
+        w.optional("uuid", self.uuid.as_ref());
+        w.optional("crmId", self.crm_id.as_ref());
         w.end()
     }
 }
@@ -470,18 +485,24 @@ pub struct Members {
     ///
     /// Requires additional scope [`humanresources.hcmlink`](https://apidocs.bitrix24.com/api-reference/scopes/permissions.html)
     ///
+    /// Pass either the `employeeId`, `employeeCode`, or `userId` parameter.
+    ///
     /// Wire name `employeeCode`, type `string`.
-    pub employee_code: ::std::string::String,
+    pub employee_code: ::std::option::Option<::std::string::String>,
     /// Employee identifier in HCM Link.
     ///
     /// Requires additional scope [`humanresources.hcmlink`](https://apidocs.bitrix24.com/api-reference/scopes/permissions.html)
     ///
+    /// Pass either the `employeeId`, `employeeCode`, or `userId` parameter.
+    ///
     /// Wire name `employeeId`, type `integer`.
-    pub employee_id: i64,
+    pub employee_id: ::std::option::Option<i64>,
     /// User identifier in Bitrix24
     ///
+    /// Pass either the `employeeId`, `employeeCode`, or `userId` parameter.
+    ///
     /// Wire name `userId`, type `integer`.
-    pub user_id: i64,
+    pub user_id: ::std::option::Option<i64>,
     /// Role of the participant. Possible values:
     /// - `signer` — signer,
     /// - `assignee` — company representative,
@@ -496,25 +517,41 @@ pub struct Members {
 impl Members {
     /// Creates the value from its required fields:
     ///
-    /// - `employee_code`: `employeeCode` — Employee code in HCM Link.
-    /// - `employee_id`: `employeeId` — Employee identifier in HCM Link.
-    /// - `user_id`: `userId` — User identifier in Bitrix24
     /// - `role`: `role` — Role of the participant. Possible values: - `signer` — signer, - `assignee` — company representative, - `reviewer` — approver, - `editor` — editor
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        employee_code: impl ::std::convert::Into<::std::string::String>,
-        employee_id: i64,
-        user_id: i64,
-        role: Role,
-    ) -> Self {
+    pub fn new(role: Role) -> Self {
         Self {
-            employee_code: employee_code.into(),
-            employee_id,
-            user_id,
+            employee_code: ::std::option::Option::None,
+            employee_id: ::std::option::Option::None,
+            user_id: ::std::option::Option::None,
             role,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `employeeCode`: Employee code in HCM Link.
+    #[must_use]
+    #[inline]
+    pub fn employee_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.employee_code = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `employeeId`: Employee identifier in HCM Link.
+    #[must_use]
+    #[inline]
+    pub fn employee_id(mut self, value: i64) -> Self {
+        self.employee_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `userId`: User identifier in Bitrix24
+    #[must_use]
+    #[inline]
+    pub fn user_id(mut self, value: i64) -> Self {
+        self.user_id = ::std::option::Option::Some(value);
+        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -544,9 +581,9 @@ impl ::bitrix24_runtime::wire::Decode for Members {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            employee_code: f.required("employeeCode")?,
-            employee_id: f.required("employeeId")?,
-            user_id: f.required("userId")?,
+            employee_code: f.optional("employeeCode")?,
+            employee_id: f.optional("employeeId")?,
+            user_id: f.optional("userId")?,
             role: f.required("role")?,
             extra: f.rest(),
         })
@@ -570,9 +607,9 @@ impl ::serde::Serialize for Members {
             serializer,
             &self.extra,
         )?;
-        w.field("employeeCode", &self.employee_code);
-        w.field("employeeId", &self.employee_id);
-        w.field("userId", &self.user_id);
+        w.optional("employeeCode", self.employee_code.as_ref());
+        w.optional("employeeId", self.employee_id.as_ref());
+        w.optional("userId", self.user_id.as_ref());
         w.field("role", &self.role);
         w.end()
     }
@@ -687,25 +724,31 @@ impl ::bitrix24_runtime::wire::Undocumented for Role {
     }
 }
 /// The `Responsible` object.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Responsible {
     /// Employee code in HCM Link.
     ///
     /// Requires additional scope [`humanresources.hcmlink`](https://apidocs.bitrix24.com/api-reference/scopes/permissions.html)
     ///
+    /// Pass either the `employeeId`, `employeeCode`, or `userId` parameter.
+    ///
     /// Wire name `employeeCode`, type `string`.
-    pub employee_code: ::std::string::String,
+    pub employee_code: ::std::option::Option<::std::string::String>,
     /// Employee identifier in HCM Link.
     ///
     /// Requires additional scope [`humanresources.hcmlink`](https://apidocs.bitrix24.com/api-reference/scopes/permissions.html)
     ///
+    /// Pass either the `employeeId`, `employeeCode`, or `userId` parameter.
+    ///
     /// Wire name `employeeId`, type `integer`.
-    pub employee_id: i64,
+    pub employee_id: ::std::option::Option<i64>,
     /// User identifier in Bitrix24
     ///
+    /// Pass either the `employeeId`, `employeeCode`, or `userId` parameter.
+    ///
     /// Wire name `userId`, type `integer`.
-    pub user_id: i64,
+    pub user_id: ::std::option::Option<i64>,
     /// Role of the participant. Possible values:
     /// - `signer` — signer,
     /// - `assignee` — company representative, default value
@@ -718,25 +761,41 @@ pub struct Responsible {
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Responsible {
-    /// Creates the value from its required fields:
-    ///
-    /// - `employee_code`: `employeeCode` — Employee code in HCM Link.
-    /// - `employee_id`: `employeeId` — Employee identifier in HCM Link.
-    /// - `user_id`: `userId` — User identifier in Bitrix24
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        employee_code: impl ::std::convert::Into<::std::string::String>,
-        employee_id: i64,
-        user_id: i64,
-    ) -> Self {
+    pub fn new() -> Self {
         Self {
-            employee_code: employee_code.into(),
-            employee_id,
-            user_id,
+            employee_code: ::std::option::Option::None,
+            employee_id: ::std::option::Option::None,
+            user_id: ::std::option::Option::None,
             role: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `employeeCode`: Employee code in HCM Link.
+    #[must_use]
+    #[inline]
+    pub fn employee_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.employee_code = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `employeeId`: Employee identifier in HCM Link.
+    #[must_use]
+    #[inline]
+    pub fn employee_id(mut self, value: i64) -> Self {
+        self.employee_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `userId`: User identifier in Bitrix24
+    #[must_use]
+    #[inline]
+    pub fn user_id(mut self, value: i64) -> Self {
+        self.user_id = ::std::option::Option::Some(value);
+        self
     }
     /// Sets `role`: Role of the participant. Possible values: - `signer` — signer, - `assignee` — company representative, default value - `reviewer` — approver, - `editor` — editor
     #[must_use]
@@ -773,9 +832,9 @@ impl ::bitrix24_runtime::wire::Decode for Responsible {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            employee_code: f.required("employeeCode")?,
-            employee_id: f.required("employeeId")?,
-            user_id: f.required("userId")?,
+            employee_code: f.optional("employeeCode")?,
+            employee_id: f.optional("employeeId")?,
+            user_id: f.optional("userId")?,
             role: f.optional("role")?,
             extra: f.rest(),
         })
@@ -799,9 +858,9 @@ impl ::serde::Serialize for Responsible {
             serializer,
             &self.extra,
         )?;
-        w.field("employeeCode", &self.employee_code);
-        w.field("employeeId", &self.employee_id);
-        w.field("userId", &self.user_id);
+        w.optional("employeeCode", self.employee_code.as_ref());
+        w.optional("employeeId", self.employee_id.as_ref());
+        w.optional("userId", self.user_id.as_ref());
         w.optional("role", self.role.as_ref());
         w.end()
     }

@@ -18,8 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `flowData` ([`flow_data`](Self::flow_data)) | `object` | yes | Object containing data to check for flow existence |
-/// | `name` ([`name`](Self::name)) | `string` | yes | The name of the flow to check |
+/// | `flowData` ([`flow_data`](Self::flow_data)) | `FlowData` | yes | Object containing data to check for flow existence |
 /// | `id` ([`id`](Self::id)) | `integer` | no | Identifier of the flow to exclude from the check (optional). |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -40,10 +39,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::tasks::flow::flow::is_exists::IsExists;
+/// use bitrix24::tasks::flow::flow::is_exists::{IsExists, FlowData};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = IsExists::new(bitrix24::serde_json::json!({"name":"Flow Name"}), "text");
+/// let request = IsExists::new(FlowData::new("Flow Name"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -54,12 +53,10 @@
 pub struct IsExists {
     /// Object containing data to check for flow existence
     ///
-    /// Wire name `flowData`, type `object`.
-    pub flow_data: ::bitrix24_runtime::JsonObject,
-    /// The name of the flow to check
+    /// Its fields are `name`, which the page lists as parameters and its request example sends inside `flowData`.
     ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::string::String,
+    /// Wire name `flowData`, type `FlowData`.
+    pub flow_data: FlowData,
     /// Identifier of the flow to exclude from the check (optional).
     ///
     /// You can obtain the identifier using the method for creating a new flow [tasks.flow.Flow.create](https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-create.html) or by retrieving a task [tasks.task.get](https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get.html) for a task from the flow
@@ -73,16 +70,11 @@ impl IsExists {
     /// Creates the value from its required fields:
     ///
     /// - `flow_data`: `flowData` — Object containing data to check for flow existence
-    /// - `name`: `name` — The name of the flow to check
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        flow_data: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-        name: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn new(flow_data: FlowData) -> Self {
         Self {
-            flow_data: flow_data.into(),
-            name: name.into(),
+            flow_data,
             id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
@@ -127,7 +119,6 @@ impl ::bitrix24_runtime::wire::Decode for IsExists {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             flow_data: f.required("flowData")?,
-            name: f.required("name")?,
             id: f.optional("id")?,
             extra: f.rest(),
         })
@@ -152,7 +143,6 @@ impl ::serde::Serialize for IsExists {
             &self.extra,
         )?;
         w.field("flowData", &self.flow_data);
-        w.field("name", &self.name);
         w.optional("id", self.id.as_ref());
         w.end()
     }
@@ -165,6 +155,11 @@ impl ::bitrix24_runtime::wire::Undocumented for IsExists {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.flow_data,
+            &::std::format!("{}{}", path, ".flowData"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -246,6 +241,95 @@ impl ::serde::Serialize for IsExistsResult {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for IsExistsResult {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `FlowData` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct FlowData {
+    /// The name of the flow to check
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::string::String,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl FlowData {
+    /// Creates the value from its required fields:
+    ///
+    /// - `name`: `name` — The name of the flow to check
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Decode for FlowData {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            name: f.required("name")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for FlowData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for FlowData {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("name", &self.name);
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Undocumented for FlowData {
     fn undocumented(
         &self,
         path: &str,

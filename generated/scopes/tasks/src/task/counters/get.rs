@@ -12,6 +12,7 @@
 /// | Scope | `task` |
 /// | Who may call | any user |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
+/// | Paged | 50 items a page, by `start` |
 /// | Official docs | <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-counters-get.html> (commit `5988ed13`) |
 ///
 /// # Parameters
@@ -26,7 +27,7 @@
 ///
 /// # Result
 ///
-/// `Counter`: An object where the key is the counter name and the value is an object with [counter description](https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-counters-get.html#counter).
+/// `map<Counter>`: An object where the key is the counter name and the value is an object with [counter description](https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-counters-get.html#counter).
 ///
 /// Counter values:
 /// - `new_comments` — unread comments
@@ -54,6 +55,24 @@
 /// let request = Get::new().user_id(547).group_id(0).type_(Type::ViewAll);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Streaming the rows
+///
+/// `Get` is a [`ListMethod`](bitrix24_runtime::ListMethod) (50 rows a page): [`Client::pages`](bitrix24_runtime::Client::pages) streams its pages (following `next`), [`Client::items`](bitrix24_runtime::Client::items) its rows. It cannot be exported by ID cursor (no ID field, filter or order parameter).
+///
+/// ```no_run
+/// # async fn example() -> Result<(), bitrix24::Error> {
+/// use bitrix24::futures_util::TryStreamExt;
+/// use bitrix24::tasks::task::counters::get::Get;
+///
+/// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
+/// let mut rows = std::pin::pin!(client.items(Get::new()));
+/// while let Some(row) = rows.try_next().await? {
+///     println!("{row:?}");
+/// }
 /// # Ok(())
 /// # }
 /// ```
@@ -207,7 +226,17 @@ impl ::bitrix24_runtime::wire::Undocumented for Get {
 impl ::bitrix24_runtime::Method for Get {
     const NAME: &'static str = "tasks.task.counters.get";
     const READ_ONLY: bool = true;
-    type Output = Counter;
+    type Output = ::std::collections::BTreeMap<::std::string::String, Counter>;
+}
+impl ::bitrix24_runtime::ListMethod for Get {
+    type Item = Counter;
+    const ITEMS: &'static str = "";
+    const PAGE_SIZE: u32 = 50;
+    const START: &'static str = "start";
+    const ID_FIELD: ::std::option::Option<&'static str> = ::std::option::Option::None;
+    const FILTER: &'static str = "";
+    const ORDER: ::bitrix24_runtime::ListOrder = ::bitrix24_runtime::ListOrder::None;
+    const SELECT: &'static str = "";
 }
 /// Values of `Type`.
 ///
@@ -318,21 +347,28 @@ pub struct Counter {
     ///
     /// Wire name `code`, type `integer`.
     pub code: ::std::option::Option<i64>,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `expired`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
+    )]
     pub expired: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `new_comments`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
+    )]
     pub new_comments: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl Counter {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -365,6 +401,7 @@ impl Counter {
         &self.extra
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Counter {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -387,6 +424,7 @@ impl<'de> ::serde::Deserialize<'de> for Counter {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for Counter {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -403,6 +441,7 @@ impl ::serde::Serialize for Counter {
         w.end()
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Counter {
     fn undocumented(
         &self,

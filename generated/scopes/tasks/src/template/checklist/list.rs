@@ -498,8 +498,14 @@ impl ::serde::Serialize for CheckListItem {
         w.optional("title", self.title.as_ref());
         w.optional("sortIndex", self.sort_index.as_ref());
         w.optional("displaySortIndex", self.display_sort_index.as_ref());
-        w.optional("isComplete", self.is_complete.as_ref());
-        w.optional("isImportant", self.is_important.as_ref());
+        w.optional(
+            "isComplete",
+            self.is_complete.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isImportant",
+            self.is_important.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
         w.optional("completedCount", self.completed_count.as_ref());
         w.optional("members", self.members.as_ref());
         w.optional("attachments", self.attachments.as_ref());

@@ -66,9 +66,17 @@ pub struct Get {
     pub invoice_id: i64,
     /// Identifier of the payment system
     ///
+    /// You must provide either the `PAY_SYSTEM_ID` parameter or the `BX_REST_HANDLER` parameter:
+    /// - When providing `PAY_SYSTEM_ID`, the payment system with the specified identifier is used.
+    /// - When providing `BX_REST_HANDLER`, the first found payment system with the specified handler is used.
+    ///
     /// Wire name `PAY_SYSTEM_ID`, type `string` (docs: `sale_paysystem.ID`).
     pub pay_system_id: ::std::option::Option<::std::string::String>,
     /// Symbolic identifier of the payment system handler
+    ///
+    /// You must provide either the `PAY_SYSTEM_ID` parameter or the `BX_REST_HANDLER` parameter:
+    /// - When providing `PAY_SYSTEM_ID`, the payment system with the specified identifier is used.
+    /// - When providing `BX_REST_HANDLER`, the first found payment system with the specified handler is used.
     ///
     /// Wire name `BX_REST_HANDLER`, type `string` (docs: `sale_paysystem.ACTION_FILE`).
     pub bx_rest_handler: ::std::option::Option<::std::string::String>,

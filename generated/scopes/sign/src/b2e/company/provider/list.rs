@@ -65,11 +65,15 @@ pub struct List {
     ///
     /// Requires additional scope [`humanresources.hcmlink`](https://apidocs.bitrix24.com/api-reference/scopes/permissions.html)
     ///
+    /// You must provide either the `companyUuid` or `companyCrmId` parameter.
+    ///
     /// Wire name `companyUuid`, type `string`.
     pub company_uuid: ::std::option::Option<::std::string::String>,
     /// Identifier of the company in CRM, connected in the integration as "my company".
     ///
     /// Required if the `companyUuid` parameter is not provided
+    ///
+    /// You must provide either the `companyUuid` or `companyCrmId` parameter.
     ///
     /// Wire name `companyCrmId`, type `integer`.
     pub company_crm_id: ::std::option::Option<i64>,

@@ -20,7 +20,7 @@
 ///
 /// # Result
 ///
-/// `map<FieldDescription>`: The docs give no result table; the type is inferred from the response example.
+/// `GetFieldsResult`: The docs give no result table; the type is inferred from the response example.
 ///
 /// # Errors
 ///
@@ -116,89 +116,38 @@ impl ::bitrix24_runtime::wire::Undocumented for GetFields {
 impl ::bitrix24_runtime::Method for GetFields {
     const NAME: &'static str = "tasks.api.scrum.kanban.getFields";
     const READ_ONLY: bool = true;
-    type Output = ::std::collections::BTreeMap<::std::string::String, FieldDescription>;
+    type Output = GetFieldsResult;
 }
-/// As described in [Description of a Single Field crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[doc(no_inline)]
+pub use crate::types::FieldDescription;
+/// The `result` object: `fields` holds the data.
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub struct FieldDescription {
-    /// Type of the field.
+pub struct GetFieldsResult {
+    /// The docs give no result table; the type is inferred from the response example.
     ///
-    /// Wire name `type`, type `string`.
-    pub type_: ::std::option::Option<::std::string::String>,
-    /// Is the field required?
-    ///
-    /// Wire name `isRequired`, type `boolean`.
-    pub is_required: ::std::option::Option<bool>,
-    /// Is the field read-only?
-    ///
-    /// Wire name `isReadOnly`, type `boolean`.
-    pub is_read_only: ::std::option::Option<bool>,
-    /// Indicator of whether the field value can only be filled once when creating a new element.
-    ///
-    /// Wire name `isImmutable`, type `boolean`.
-    pub is_immutable: ::std::option::Option<bool>,
-    /// Indicator of whether the field is multiple. If true, values in the field are passed as an array.
-    ///
-    /// Wire name `isMultiple`, type `boolean`.
-    pub is_multiple: ::std::option::Option<bool>,
-    /// Is the field user-defined?
-    ///
-    /// Wire name `isDynamic`, type `boolean`.
-    pub is_dynamic: ::std::option::Option<bool>,
-    /// Name of the field.
-    ///
-    /// Wire name `title`, type `string`.
-    pub title: ::std::option::Option<::std::string::String>,
-    /// Name of the field in uppercase.
-    ///
-    /// Wire name `upperName`, type `string`.
-    pub upper_name: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `name`, type `object`.
-    pub name: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `sort`, type `object`.
-    pub sort: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `sprintId`, type `object`.
-    pub sprint_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `color`, type `object`.
-    pub color: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    /// Wire name `fields`, type `map<FieldDescription>`.
+    pub fields: ::std::collections::BTreeMap<
+        ::std::string::String,
+        crate::types::FieldDescription,
     >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl FieldDescription {
-    /// Creates the value with no field set.
+impl GetFieldsResult {
+    /// Creates the value from its required fields:
+    ///
+    /// - `fields`: `fields` — The docs give no result table; the type is inferred from the response example.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new() -> Self {
+    pub fn new(
+        fields: ::std::collections::BTreeMap<
+            ::std::string::String,
+            crate::types::FieldDescription,
+        >,
+    ) -> Self {
         Self {
-            type_: ::std::option::Option::None,
-            is_required: ::std::option::Option::None,
-            is_read_only: ::std::option::Option::None,
-            is_immutable: ::std::option::Option::None,
-            is_multiple: ::std::option::Option::None,
-            is_dynamic: ::std::option::Option::None,
-            title: ::std::option::Option::None,
-            upper_name: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
-            sprint_id: ::std::option::Option::None,
-            color: ::std::option::Option::None,
+            fields,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -221,37 +170,26 @@ impl FieldDescription {
         &self.extra
     }
 }
-impl ::bitrix24_runtime::wire::Decode for FieldDescription {
+impl ::bitrix24_runtime::wire::Decode for GetFieldsResult {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            type_: f.optional("type")?,
-            is_required: f.optional("isRequired")?,
-            is_read_only: f.optional("isReadOnly")?,
-            is_immutable: f.optional("isImmutable")?,
-            is_multiple: f.optional("isMultiple")?,
-            is_dynamic: f.optional("isDynamic")?,
-            title: f.optional("title")?,
-            upper_name: f.optional("upperName")?,
-            name: f.optional("name")?,
-            sort: f.optional("sort")?,
-            sprint_id: f.optional("sprintId")?,
-            color: f.optional("color")?,
+            fields: f.required("fields")?,
             extra: f.rest(),
         })
     }
 }
-impl<'de> ::serde::Deserialize<'de> for FieldDescription {
+impl<'de> ::serde::Deserialize<'de> for GetFieldsResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for FieldDescription {
+impl ::serde::Serialize for GetFieldsResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -260,27 +198,21 @@ impl ::serde::Serialize for FieldDescription {
             serializer,
             &self.extra,
         )?;
-        w.optional("type", self.type_.as_ref());
-        w.optional("isRequired", self.is_required.as_ref());
-        w.optional("isReadOnly", self.is_read_only.as_ref());
-        w.optional("isImmutable", self.is_immutable.as_ref());
-        w.optional("isMultiple", self.is_multiple.as_ref());
-        w.optional("isDynamic", self.is_dynamic.as_ref());
-        w.optional("title", self.title.as_ref());
-        w.optional("upperName", self.upper_name.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional("sort", self.sort.as_ref());
-        w.optional("sprintId", self.sprint_id.as_ref());
-        w.optional("color", self.color.as_ref());
+        w.field("fields", &self.fields);
         w.end()
     }
 }
-impl ::bitrix24_runtime::wire::Undocumented for FieldDescription {
+impl ::bitrix24_runtime::wire::Undocumented for GetFieldsResult {
     fn undocumented(
         &self,
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.fields,
+            &::std::format!("{}{}", path, ".fields"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
