@@ -28,6 +28,7 @@ pub fn fit_shapes(m: &mut Method) -> Vec<String> {
     }
     m.params = params;
     answered_files(m, &mut notes);
+    returned_as(m, &mut notes);
     let result = first_example(&m.examples.response).and_then(|v| v.get("result").cloned());
     if let Some(r) = result {
         infer_result(m, &r, &mut notes);
@@ -61,6 +62,56 @@ pub fn fit_shapes(m: &mut Method) -> Vec<String> {
         m.list = None;
     }
     notes
+}
+
+/// A result described as another page's object "except that the fields: `A`, `B` are
+/// returned either as `string` when passing `filter.LANG`, or are not returned at all"
+/// (`crm.contact.userfield.list`): those fields of the result's item type are of that
+/// type here.
+fn returned_as(m: &mut Method, notes: &mut Vec<String>) {
+    let desc = m.result.description.clone();
+    let lower = desc.to_lowercase();
+    let Some(at) = ["are returned either as `", "are returned as `"]
+        .iter()
+        .find_map(|p| lower.find(p).map(|i| (i, p.len())))
+    else {
+        return;
+    };
+    let (i, len) = at;
+    // The names from the sentence's start to the phrase; the type right after it.
+    let start = desc[..i].rfind(". ").map_or(0, |d| d + 2);
+    let names = super::text::code_spans(&desc[start..i]);
+    let Some(token) = super::text::code_spans(&desc[i + len - 1..]).into_iter().next() else {
+        return;
+    };
+    let mapped = super::doc_types::map(&token);
+    if !mapped.known || !matches!(TypeExpr::parse(&mapped.ty), Ok(TypeExpr::Scalar(_))) {
+        return;
+    }
+    let Ok(result) = TypeExpr::parse(&m.result.ty) else {
+        return;
+    };
+    let TypeExpr::Named(item) = result.innermost() else {
+        return;
+    };
+    let Some(fields) = m
+        .types
+        .iter_mut()
+        .find(|t| &t.name == item)
+        .and_then(|t| t.fields.as_mut())
+    else {
+        return;
+    };
+    for f in fields.iter_mut().filter(|f| names.contains(&f.name)) {
+        if f.ty != mapped.ty {
+            notes.push(format!(
+                "result: `{}.{}` is returned as `{token}` here (the result's description): typed `{}`",
+                item, f.name, mapped.ty
+            ));
+            f.doc_type.get_or_insert_with(|| f.ty.clone());
+            f.ty = mapped.ty.clone();
+        }
+    }
 }
 
 /// The portal answers a file as its description (`id`, `name`, URLs), never as the
@@ -769,6 +820,32 @@ mod tests {
             notes.iter().any(|n| n.contains("an object and a string")),
             "{notes:?}"
         );
+    }
+
+    #[test]
+    fn fields_the_result_says_are_returned_as_a_type_are_that_type() {
+        let item = object(
+            "Userfield",
+            vec![field("EDIT_FORM_LABEL", "map<string>"), field("SORT", "integer")],
+        );
+        let mut m = method(
+            vec![],
+            "Userfield[]",
+            vec![item],
+            "{}",
+            r#"{"result": [{"EDIT_FORM_LABEL": "Address", "SORT": 100}]}"#,
+        );
+        m.result.description = "The structure is identical to [`userfield`](x.md) except that the \
+            fields: `EDIT_FORM_LABEL`, `HELP_MESSAGE` are returned either as `string` when \
+            passing `filter.LANG`, or are not returned at all"
+            .into();
+        fit_shapes(&mut m);
+        let f = &m.types[0].fields.as_ref().unwrap()[0];
+        assert_eq!(
+            (f.ty.as_str(), f.doc_type.as_deref()),
+            ("string", Some("map<string>"))
+        );
+        assert_eq!(m.types[0].fields.as_ref().unwrap()[1].ty, "integer");
     }
 
     #[test]
