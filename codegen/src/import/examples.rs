@@ -329,6 +329,12 @@ fn strip_auth(json: &str) -> Option<String> {
     serde_json::to_string(&v).ok()
 }
 
+/// How a response example the docs show without its envelope is repaired.
+pub const BARE_RESULT: &str = "wrapped in the `result` envelope (the docs show the bare result)";
+
+/// How a bare result that is one item of a list result is repaired instead.
+pub const BARE_ITEM: &str = "one item of the list result, shown bare (a sample of the item's structure): wrapped in the `result` envelope as a one-item list";
+
 /// Classifies and repairs a JSON block from the response or error sections.
 /// `section_kind` is what the section suggests when the block cannot be read.
 /// `bare_result`: a JSON object without `result`/`error` is the bare result (the docs
@@ -353,8 +359,7 @@ pub fn response_block(
                     env.insert("result".into(), value);
                     let wrapped =
                         serde_json::to_string_pretty(&serde_json::Value::Object(env)).ok()?;
-                    let what = "wrapped in the `result` envelope (the docs show the bare result)"
-                        .to_string();
+                    let what = BARE_RESULT.to_string();
                     (
                         Kind::Response,
                         wrapped,

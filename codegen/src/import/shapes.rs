@@ -29,6 +29,7 @@ pub fn fit_shapes(m: &mut Method) -> Vec<String> {
     m.params = params;
     answered_files(m, &mut notes);
     returned_as(m, &mut notes);
+    bare_items(m, &mut notes);
     let result = first_example(&m.examples.response).and_then(|v| v.get("result").cloned());
     if let Some(r) = result {
         infer_result(m, &r, &mut notes);
@@ -62,6 +63,50 @@ pub fn fit_shapes(m: &mut Method) -> Vec<String> {
         m.list = None;
     }
     notes
+}
+
+/// A bare object the docs show for a list result (`department.get`: the structure of one
+/// `department` under its heading, after the list's response) is one item of the list:
+/// it is wrapped as a one-item list, not as the whole result, when its keys are the
+/// item type's.
+fn bare_items(m: &mut Method, notes: &mut Vec<String>) {
+    let Ok(TypeExpr::Array(inner)) = TypeExpr::parse(&m.result.ty) else {
+        return;
+    };
+    let TypeExpr::Named(item) = *inner else {
+        return;
+    };
+    for (i, e) in m.examples.response.iter_mut().enumerate() {
+        if e.skip_round_trip.is_some()
+            || !e
+                .repaired
+                .as_deref()
+                .is_some_and(|r| r.starts_with(super::examples::BARE_RESULT))
+        {
+            continue;
+        }
+        let Ok(Value::Object(mut env)) = serde_json::from_str::<Value>(&e.json) else {
+            continue;
+        };
+        let Some(Value::Object(o)) = env.get("result") else {
+            continue;
+        };
+        if overlap(&m.types, &item, o) == 0 {
+            continue;
+        }
+        let one = Value::Array(vec![env.remove("result").unwrap_or_default()]);
+        env.insert("result".into(), one);
+        let Ok(json) = serde_json::to_string_pretty(&Value::Object(env)) else {
+            continue;
+        };
+        e.json = json;
+        let rest = e.repaired.as_deref().unwrap_or_default()[super::examples::BARE_RESULT.len()..]
+            .to_string();
+        e.repaired = Some(format!("{}{rest}", super::examples::BARE_ITEM));
+        notes.push(format!(
+            "response example {i}: a bare `{item}`, one item of the list result: read as a one-item list"
+        ));
+    }
 }
 
 /// A result described as another page's object "except that the fields: `A`, `B` are
@@ -820,6 +865,37 @@ mod tests {
             notes.iter().any(|n| n.contains("an object and a string")),
             "{notes:?}"
         );
+    }
+
+    #[test]
+    fn a_bare_item_of_a_list_result_is_a_one_item_list() {
+        let item = object("Department", vec![field("ID", "string"), field("NAME", "string")]);
+        let mut m = method(
+            vec![],
+            "Department[]",
+            vec![item],
+            "{}",
+            r#"{"result": [{"ID": "1", "NAME": "A"}]}"#,
+        );
+        let bare = |json: &str| Example {
+            json: json.into(),
+            repaired: Some(crate::import::examples::BARE_RESULT.into()),
+            skip_round_trip: None,
+        };
+        m.examples.response.push(bare(r#"{"result": {"ID": "2", "NAME": "B"}}"#));
+        // Keys that are not the item's: left as it is (the check gives its reason).
+        m.examples.response.push(bare(r#"{"result": {"total": 5}}"#));
+        fit_shapes(&mut m);
+        let v: Value = serde_json::from_str(&m.examples.response[1].json).unwrap();
+        assert_eq!(v["result"][0]["ID"], "2");
+        assert!(
+            m.examples.response[1]
+                .repaired
+                .as_deref()
+                .is_some_and(|r| r.starts_with("one item of the list result"))
+        );
+        let v: Value = serde_json::from_str(&m.examples.response[2].json).unwrap();
+        assert!(v["result"].is_object());
     }
 
     #[test]
