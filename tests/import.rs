@@ -1019,6 +1019,28 @@ fn path_named_rows_become_nested_types_never_literal_keys() {
 }
 
 #[test]
+fn event_data_typed_as_a_value_is_that_value() {
+    // `OnImConnectorLineDelete`: `data` is the deleted line's ID, not an object of keys.
+    let page = include_str!("import/event.md")
+        .replace(
+            "`array` | An object with the added widget.\n\nContains a single key `FIELDS` ||",
+            "[`integer`](../data-types.md) | Identifier of the deleted widget ||",
+        )
+        .replace(
+            "\"data\": {\n        \"FIELDS\": {\n            \"ID\": \"7\",\n            \"KIND\": \"ROUND\",\n            \"ACTIVE\": \"Y\",\n        }\n    },",
+            "\"data\": 107,",
+        );
+    let t = event(&page, "onDemoWidgetAdd");
+    assert_eq!(t.event.data_type.as_deref(), Some("integer"));
+    assert!(t.event.data.is_empty(), "{:?}", t.event.data);
+    assert_eq!(t.event.examples[0].skip_round_trip, None);
+    assert_eq!(
+        import::conform::check_event_data(&t.event, &serde_json::json!("x")).len(),
+        1
+    );
+}
+
+#[test]
 fn event_delivery_rows_named_data_dot_key_type_the_data_keys() {
     let page = include_str!("import/event.md").replace(
         "|| **ts**\n[`timestamp`]",
@@ -1068,9 +1090,13 @@ fn the_table_of_data_itself_gives_its_keys_and_placeholder_tables_are_maps() {
     assert!(data[1].1.starts_with("map<"), "{data:?}");
     // The delivery example decodes into these types.
     let delivery: serde_json::Value = serde_json::from_str(&t.event.examples[0].json).unwrap();
-    let problems =
-        import::conform::check_event_data(&t.event.data, &t.event.types, &delivery["data"]);
+    let problems = import::conform::check_event_data(&t.event, &delivery["data"]);
     assert_eq!(problems, Vec::<String>::new());
+    // PHP's empty array is the empty object (`onOfflineEvent`); a list or a number is not.
+    let check = |data: serde_json::Value| import::conform::check_event_data(&t.event, &data);
+    assert_eq!(check(serde_json::json!([])), Vec::<String>::new());
+    assert_eq!(check(serde_json::json!([1])).len(), 1);
+    assert_eq!(check(serde_json::json!(107)).len(), 1);
 }
 
 #[test]

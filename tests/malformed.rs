@@ -73,6 +73,7 @@ corpus! {
     enum_fields_and_values => "enum-fields-and-values",
     enum_integer_repr_not_integer => "enum-integer-repr-not-integer",
     enum_variant_collision => "enum-variant-collision",
+    event_data_type_and_keys => "event-data-type-and-keys",
     event_example_other_event => "event-example-other-event",
     event_in_wrong_folder => "event-in-wrong-folder",
     event_unknown_data_type => "event-unknown-data-type",

@@ -749,8 +749,21 @@ fn events() {
                 B,
             ),
             ("onCrmThingAdd", "examples", "example_changed", D),
+            ("onCrmLineDelete", "data_type", "event_data_type_changed", B),
             ("", "event_auth", "event_auth_changed", D),
         ],
+    );
+    let data_type = r
+        .changes
+        .iter()
+        .find(|c| c.kind() == Kind::EventDataTypeChanged)
+        .expect("data_type changed");
+    assert!(
+        data_type
+            .reason
+            .contains("`OnCrmLineDeleteData` changes from"),
+        "{}",
+        data_type.reason
     );
     let added = r
         .changes

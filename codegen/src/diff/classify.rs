@@ -248,6 +248,8 @@ kinds! {
     EventRenamed => "event_renamed",
     /// A method that binds a handler to an event appeared or disappeared.
     EventBindChanged => "event_bind_changed",
+    /// An event's `data_type` (`data` as a value, not keys) changed.
+    EventDataTypeChanged => "event_data_type_changed",
     /// `api.yaml`'s `event_auth` (the `auth` keys of deliveries) changed.
     EventAuthChanged => "event_auth_changed",
 }
@@ -520,6 +522,8 @@ rules! {
         "the docs now spell it `{after}`: `{rust}` and its `Event` variant keep their names (the portal matches event names ignoring case); only `NAME` and the docs change";
     EventBindChanged: EventBindChanged, DocsOnly, "",
         "the methods that bind a handler are only documented (rustdoc links)";
+    EventDataTypeChanged: EventDataTypeChanged, Breaking, "",
+        "`{holder}` changes from {from} to {to}";
     EventAuthChanged: EventAuthChanged, DocsOnly, "",
         "the `auth` keys of deliveries are only documented; the runtime's hand-written `Auth` reads them";
 }
@@ -768,6 +772,7 @@ mod tests {
             (RuleId::MethodDroppedKept, Compatible),
             (RuleId::MethodRemovedAfterDeprecation, Breaking),
             (RuleId::EventBindChanged, DocsOnly),
+            (RuleId::EventDataTypeChanged, Breaking),
         ];
         for (id, class) in expect {
             assert_eq!(id.class(), class, "{id:?}");

@@ -645,6 +645,16 @@ impl<'a> Differ<'a> {
             scope: TypeScope::with_types(self.head, &h.types),
         };
         let holder = naming::event_data(g.event().unwrap_or(&h.event));
+        if b.data_type != h.data_type {
+            self.push(
+                Draft::new(g, &["data_type".into()], RuleId::EventDataTypeChanged)
+                    .before(b.data_type.clone())
+                    .after(h.data_type.clone())
+                    .var("holder", holder.clone())
+                    .var("from", data_shape(b.data_type.as_deref()))
+                    .var("to", data_shape(h.data_type.as_deref())),
+            );
+        }
         self.fields(
             g,
             &["data".into()],
@@ -1771,6 +1781,14 @@ fn group_by_code(es: &[ErrorDoc]) -> BTreeMap<&str, Vec<&ErrorDoc>> {
         m.entry(e.code.as_str()).or_default().push(e);
     }
     m
+}
+
+/// How an event's `data` is typed, in words: a value of `data_type`, or its keys' struct.
+fn data_shape(data_type: Option<&str>) -> String {
+    match data_type {
+        Some(ty) => format!("an alias of `{ty}`"),
+        None => "a struct of the keys in `data`".to_owned(),
+    }
 }
 
 #[cfg(test)]

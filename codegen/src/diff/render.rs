@@ -68,6 +68,7 @@ fn has_leaf(k: Kind) -> bool {
             | ScopeChanged
             | ReadOnlyChanged
             | PositionalChanged
+            | EventDataTypeChanged
             | ListAdded
             | ListRemoved
             | ListChanged
@@ -207,7 +208,8 @@ pub fn describe(c: &Change) -> (String, String) {
         EnumValueWireChanged => format!("wire value {}", from_to(c)),
         EnumValueNameChanged => format!("variant name {}", from_to(c)),
         TypeKindChanged => from_to(c),
-        ScopeChanged | ReadOnlyChanged | PositionalChanged | ListChanged | ParamDefaultChanged
+        ScopeChanged | ReadOnlyChanged | PositionalChanged | EventDataTypeChanged | ListChanged
+        | ParamDefaultChanged
         | FieldDefaultChanged | ParamDocTypeChanged | FieldDocTypeChanged
         | ResultDocTypeChanged | ResultPagedChanged | EnumReprChanged | ErrorStatusChanged => {
             format!("{leaf} {}", from_to(c))

@@ -142,7 +142,12 @@ fn event_page(spec: &Spec, ef: &EventFile) -> String {
     if let Some(d) = &e.data_description {
         let _ = writeln!(s, "{}\n", md(d));
     }
-    fields_table(&mut s, &e.data, &md);
+    match &e.data_type {
+        Some(ty) => {
+            let _ = writeln!(s, "`data` is a value of type `{ty}`, not keys.\n");
+        }
+        None => fields_table(&mut s, &e.data, &md),
+    }
     for t in &e.types {
         type_section(&mut s, t, &md);
     }

@@ -251,6 +251,7 @@ pub fn transcribe_event(
 
     // The top-level keys of a delivery.
     let mut data_description = None;
+    let mut data_type = None;
     let mut mentioned: Vec<String> = Vec::new();
     let mut data_rows: Vec<RowField> = Vec::new();
     match &envelope {
@@ -262,6 +263,7 @@ pub fn transcribe_event(
                         let d = text::clean_md(&rf.desc, &ctx);
                         mentioned = text::code_spans(&rf.desc);
                         data_description = (!d.is_empty()).then_some(d);
+                        data_type = scalar_data(rf.cell.token.as_deref());
                     }
                     "event" | "ts" | "auth" | "event_handler_id" => {}
                     // `data.FIELDS`: a row naming a key of `data` by its path.
@@ -417,6 +419,7 @@ pub fn transcribe_event(
         access,
         bind: vec![BIND.to_string()],
         data_description,
+        data_type,
         data,
         types: std::mem::take(&mut p.types),
         examples: deliveries,
@@ -443,6 +446,18 @@ pub fn transcribe_event(
         examples: p.stats,
         unmapped: p.unmapped,
     }
+}
+
+/// The type of `data` when its row types it as a scalar (`integer`: the ID of the deleted
+/// open line of `OnImConnectorLineDelete`); `None` for an object or a list of keys.
+fn scalar_data(token: Option<&str>) -> Option<String> {
+    let mapped = super::doc_types::map(token?);
+    (mapped.known
+        && matches!(
+            TypeExpr::parse(&mapped.ty),
+            Ok(TypeExpr::Scalar(s)) if !matches!(s, Scalar::Object | Scalar::Any | Scalar::File)
+        ))
+    .then_some(mapped.ty)
 }
 
 /// A delivery is a form body (PHP's `http_build_query`), where an empty array or object

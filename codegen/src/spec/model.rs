@@ -167,6 +167,11 @@ pub struct Event {
     /// What the docs say about `data` as a whole, Markdown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_description: Option<String>,
+    /// The type of `data` itself when the docs type it as a value, not an object of keys
+    /// (`integer`: `OnImConnectorLineDelete` sends the deleted line's ID); then `data`
+    /// lists no keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_type: Option<String>,
     /// The keys of the delivery's `data`, in documented order (e.g. `FIELDS`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub data: Vec<Field>,

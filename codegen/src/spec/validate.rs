@@ -1837,11 +1837,17 @@ impl Fit<'_, '_> {
         what: &str,
         path: &str,
     ) -> Result<(), String> {
-        let Value::Object(o) = v else {
-            return Err(format!(
-                "{path}: expected {what} (an object), found {}",
-                describe(v)
-            ));
+        let empty = serde_json::Map::new();
+        let o = match v {
+            Value::Object(o) => o,
+            // PHP's empty array: the empty object, as the generated structs read it.
+            Value::Array(a) if a.is_empty() => &empty,
+            _ => {
+                return Err(format!(
+                    "{path}: expected {what} (an object), found {}",
+                    describe(v)
+                ));
+            }
         };
         self.members(
             o,
@@ -2081,6 +2087,35 @@ fn check_event(r: &mut Report<'_, '_>, file: &Path, e: &Event, cx: &Context<'_, 
         owner: "this event",
     };
     let data = check_fields(r, &[PathSeg::key("data")], "data key", &e.data, scope);
+    let data_type = e.data_type.as_deref().and_then(|ty| {
+        let at = [PathSeg::key("data_type")];
+        let parsed = match TypeExpr::parse(ty) {
+            Ok(TypeExpr::Scalar(s)) if !matches!(s, Scalar::Object | Scalar::Any | Scalar::File) => {
+                Some(TypeExpr::Scalar(s))
+            }
+            Ok(_) => {
+                r.error(
+                    &at,
+                    format!(
+                        "`data_type` `{ty}` is not a scalar such as `integer` or `string`; an \
+                         object's keys are listed in `data`"
+                    ),
+                );
+                None
+            }
+            Err(err) => {
+                r.error(&at, format!("`data_type` `{ty}` does not parse: {err}"));
+                None
+            }
+        };
+        if !e.data.is_empty() {
+            r.error(
+                &at,
+                "`data_type` types `data` as a value, yet `data` lists keys: keep one of them",
+            );
+        }
+        parsed
+    });
     let reserved = [naming::event_type(&e.event), naming::event_data(&e.event)];
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, def) in e.types.iter().enumerate() {
@@ -2121,7 +2156,7 @@ fn check_event(r: &mut Report<'_, '_>, file: &Path, e: &Event, cx: &Context<'_, 
         "no data key, or a type they use, refers to it",
     );
     check_bind(r, e, cx.all);
-    check_deliveries(r, e, &data, scope);
+    check_deliveries(r, e, &data, data_type.as_ref(), scope);
 }
 
 /// `bind` names methods: valid names, listed once, and methods of the spec when the spec
@@ -2178,6 +2213,7 @@ fn check_deliveries(
     r: &mut Report<'_, '_>,
     e: &Event,
     data: &[Option<TypeExpr>],
+    data_type: Option<&TypeExpr>,
     scope: Scope<'_, '_>,
 ) {
     for (i, ex) in e.examples.iter().enumerate() {
@@ -2258,6 +2294,19 @@ fn check_deliveries(
         let empty = Value::Object(serde_json::Map::new());
         let payload = o.get("data").unwrap_or(&empty);
         let fit = Fit { scope };
+        // `data` typed as a value (`data_type`): the value, not keys.
+        if e.data_type.is_some() {
+            let fault = match (data_type, o.get("data")) {
+                (Some(ty), Some(v)) => fit.value(v, ty, "$.data").err(),
+                (Some(_), None) => Some("$.data: missing (the event's `data` is a value)".into()),
+                // The type itself is reported at `data_type`.
+                (None, _) => None,
+            };
+            if let Some(m) = fault {
+                r.error(&json_at, m);
+            }
+            continue;
+        }
         let known: Vec<&str> = e.data.iter().map(|f| f.name.as_str()).collect();
         let unknown = payload
             .as_object()
@@ -3211,6 +3260,32 @@ mod tests {
         assert_one(&d, "a delivery example must be a JSON object");
         let d = with(&DELIVERY.replace(r#""event": "ONCRMTHINGADD", "#, ""));
         assert_one(&d, "$: the delivery example has no `event` key");
+    }
+
+    #[test]
+    fn event_data_as_a_value() {
+        // `data_type`: `data` is a value (`OnImConnectorLineDelete`: the line's ID).
+        let event = |data_type: &str, keys: bool, data: &str| {
+            let mut yaml = event_yaml("").replace("data:\n- name: FIELDS\n  type: Fields\n", "");
+            yaml = yaml.replace("types:\n- name: Fields\n  fields:\n  - name: ID\n    type: integer\n    required: true\n", "");
+            if keys {
+                yaml.push_str("data:\n- name: ID\n  type: integer\n");
+            }
+            let delivery = DELIVERY.replace(r#"{"FIELDS": {"ID": "5"}}"#, data);
+            yaml.push_str(&format!("data_type: {data_type}\nexamples:\n- json: '{delivery}'\n"));
+            Files::new().event_at(None, &yaml).run()
+        };
+        assert_eq!(event("integer", false, "107"), Vec::<String>::new());
+        assert_one(&event("integer", false, r#""x""#), "$.data: expected integer, found \"x\"");
+        assert_one(
+            &event("Fields", false, "107"),
+            "`data_type` `Fields` is not a scalar such as `integer` or `string`",
+        );
+        let d = event("integer", true, "107");
+        assert!(
+            d.iter().any(|x| x.contains("yet `data` lists keys")),
+            "{d:?}"
+        );
     }
 
     #[test]

@@ -155,7 +155,7 @@ fn event_module(
     let (before, bind, after) = marker_doc(spec, cfg, pkg, e, stem, cx);
     let (before, after) = (doc(&before), doc(&after));
     let data_doc = format!(
-        "The `data` of {} deliveries{}\n\nDecoded leniently from the form's strings (`\"999\"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).",
+        "The `data` of {} deliveries{}\n\n{}",
         // `[`OnAppInstall`](OnAppInstall)` would be a redundant link target.
         if e.event == marker {
             format!("[`{marker}`]")
@@ -165,23 +165,40 @@ fn event_module(
         match &e.data_description {
             Some(d) => format!(": {}", cx.text(d)),
             None => ".".to_owned(),
+        },
+        match &e.data_type {
+            Some(ty) => format!(
+                "The docs type `data` as `{ty}`, a value rather than keys; decoded leniently from the form's string (`\"999\"` is an integer)."
+            ),
+            None => "Decoded leniently from the form's strings (`\"999\"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).".to_owned(),
         }
     );
-    let strukt = items::emit_struct(
-        &scope,
-        cx,
-        &data,
-        &data_doc,
-        items::Body {
-            fields: &e.data,
-            key_families: &[],
-        },
-        StructKind::Object,
-        Uses {
-            input: false,
-            output: true,
-        },
-    )?;
+    let strukt = match &e.data_type {
+        // `data` is a value (`OnImConnectorLineDelete`: the line's ID): an alias of its type.
+        Some(ty) => {
+            let rust = scope.rust(&ir::parse(ty)?)?;
+            let (id, d) = (ir::ident(&data), doc(&data_doc));
+            quote! {
+                #d
+                pub type #id = #rust;
+            }
+        }
+        None => items::emit_struct(
+            &scope,
+            cx,
+            &data,
+            &data_doc,
+            items::Body {
+                fields: &e.data,
+                key_families: &[],
+            },
+            StructKind::Object,
+            Uses {
+                input: false,
+                output: true,
+            },
+        )?,
+    };
     let mut types = Vec::new();
     for t in &e.types {
         types.push(items::emit_type(
@@ -266,7 +283,13 @@ fn marker_doc(
         "| Data | [`{data}`] |\n| Official docs | <{url}> (commit `{}`) |\n",
         e.source.commit.get(..8).unwrap_or(&e.source.commit)
     );
-    after.push_str(&format!("\n# Data\n\n{}", data_table(&e.data, &data, cx)));
+    after.push_str(&format!(
+        "\n# Data\n\n{}",
+        match &e.data_type {
+            Some(ty) => format!("`data` is a value of type `{ty}`, not keys.\n"),
+            None => data_table(&e.data, &data, cx),
+        }
+    ));
     after.push_str(
         "\n# Delivery\n\nBitrix24 POSTs the event form-encoded (`event`, `data[...]`, `ts`, `auth[...]`) to every bound handler and never retries a failed delivery. \
 [`parse`](crate::parse) (this event only) and [`Event::parse`](crate::Event::parse) (any event) check \

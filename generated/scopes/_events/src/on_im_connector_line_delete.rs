@@ -23,7 +23,7 @@
 ///
 /// # Data
 ///
-/// The docs list no keys of `data`.
+/// `data` is a value of type `integer`, not keys.
 ///
 /// # Delivery
 ///
@@ -35,16 +35,24 @@
 /// use bitrix24::events::{self, OnImConnectorLineDelete, SecretString};
 ///
 /// // The token the portal sent to the application at installation (`ONAPPINSTALL`).
-/// let token = SecretString::from("51856fefc120afa4b628cc82d3935cce");
+/// let token = SecretString::from("831c76b092f9f135d9b6b36c3a720757");
 /// // The documented delivery, as the handler receives it.
 /// let body = concat!(
 ///     "event=ONIMCONNECTORLINEDELETE",
-///     "&ts=1466439714",
-///     "&auth%5Bdomain%5D=example.bitrix24.com",
-///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fexample.bitrix24.com%2Frest%2F",
+///     "&event_handler_id=563",
+///     "&data=107",
+///     "&ts=1773761165",
+///     "&auth%5Baccess_token%5D=9d8008440000007ca8c95362050a514e8cd",
+///     "&auth%5Bexpires%5D=1773764765",
+///     "&auth%5Bexpires_in%5D=3600",
+///     "&auth%5Bscope%5D=imconnector%2C+imopenlines",
+///     "&auth%5Bdomain%5D=some-domain.bitrix24.com",
 ///     "&auth%5Bserver_endpoint%5D=https%3A%2F%2Foauth.bitrix.info%2Frest%2F",
-///     "&auth%5Bmember_id%5D=a223c6b3710f85df22e9377d6c4f7553",
-///     "&auth%5Bapplication_token%5D=51856fefc120afa4b628cc82d3935cce",
+///     "&auth%5Bstatus%5D=F",
+///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fsome-domain.bitrix24.com%2Frest%2F",
+///     "&auth%5Bmember_id%5D=bac1cd5c8940947a75e0d71b1a84e348",
+///     "&auth%5Buser_id%5D=27",
+///     "&auth%5Bapplication_token%5D=831c76b092f9f135d9b6b36c3a720757",
 /// );
 /// let delivery = events::parse::<OnImConnectorLineDelete>(body.as_bytes(), &token)?;
 /// println!("{} at {} from {}: {:?}", delivery.event, delivery.ts, delivery.auth.domain, delivery.data);
@@ -62,72 +70,5 @@ impl ::bitrix24_runtime::event::Event for OnImConnectorLineDelete {
 }
 /// The `data` of [`OnImConnectorLineDelete`] deliveries: Identifier of the deleted open line
 ///
-/// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct OnImConnectorLineDeleteData {
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl OnImConnectorLineDeleteData {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for OnImConnectorLineDeleteData {
-    const FALSE_IS_NONE: bool = true;
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self { extra: f.rest() })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for OnImConnectorLineDeleteData {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for OnImConnectorLineDeleteData {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let w = ::bitrix24_runtime::wire::ObjectWriter::new(serializer, &self.extra)?;
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for OnImConnectorLineDeleteData {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
+/// The docs type `data` as `integer`, a value rather than keys; decoded leniently from the form's string (`"999"` is an integer).
+pub type OnImConnectorLineDeleteData = i64;

@@ -47,10 +47,15 @@
 /// let body = concat!(
 ///     "event=ONOFFLINEEVENT",
 ///     "&ts=1466439714",
-///     "&auth%5Bdomain%5D=example.bitrix24.com",
-///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fexample.bitrix24.com%2Frest%2F",
+///     "&auth%5Baccess_token%5D=s6p6eclrvim6da22ft9ch94ekreb52lv",
+///     "&auth%5Bexpires_in%5D=3600",
+///     "&auth%5Bscope%5D=task",
+///     "&auth%5Bdomain%5D=some-domain.bitrix24.com",
 ///     "&auth%5Bserver_endpoint%5D=https%3A%2F%2Foauth.bitrix.info%2Frest%2F",
+///     "&auth%5Bstatus%5D=F",
+///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fsome-domain.bitrix24.com%2Frest%2F",
 ///     "&auth%5Bmember_id%5D=a223c6b3710f85df22e9377d6c4f7553",
+///     "&auth%5Brefresh_token%5D=4s386p3q0tr8dy89xvmt96234v3dljg8",
 ///     "&auth%5Bapplication_token%5D=51856fefc120afa4b628cc82d3935cce",
 /// );
 /// let delivery = events::parse::<OnOfflineEvent>(body.as_bytes(), &token)?;

@@ -358,34 +358,24 @@ pub struct Userfield {
     pub list: ::std::option::Option<::std::vec::Vec<UfEnumElement>>,
     /// Label in the edit form
     ///
-    /// Wire name `EDIT_FORM_LABEL`, type `map<string>` (docs: `lang_map`).
-    pub edit_form_label: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-    >,
+    /// Wire name `EDIT_FORM_LABEL`, type `string` (docs: `lang_map`).
+    pub edit_form_label: ::std::option::Option<::std::string::String>,
     /// Header in the list
     ///
-    /// Wire name `LIST_COLUMN_LABEL`, type `map<string>` (docs: `lang_map`).
-    pub list_column_label: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-    >,
+    /// Wire name `LIST_COLUMN_LABEL`, type `string` (docs: `lang_map`).
+    pub list_column_label: ::std::option::Option<::std::string::String>,
     /// Filter label in the list
     ///
-    /// Wire name `LIST_FILTER_LABEL`, type `map<string>` (docs: `lang_map`).
-    pub list_filter_label: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-    >,
+    /// Wire name `LIST_FILTER_LABEL`, type `string` (docs: `lang_map`).
+    pub list_filter_label: ::std::option::Option<::std::string::String>,
     /// Error message
     ///
-    /// Wire name `ERROR_MESSAGE`, type `map<string>` (docs: `lang_map`).
-    pub error_message: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-    >,
+    /// Wire name `ERROR_MESSAGE`, type `string` (docs: `lang_map`).
+    pub error_message: ::std::option::Option<::std::string::String>,
     /// Help
     ///
-    /// Wire name `HELP_MESSAGE`, type `map<string>` (docs: `lang_map`).
-    pub help_message: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-    >,
+    /// Wire name `HELP_MESSAGE`, type `string` (docs: `lang_map`).
+    pub help_message: ::std::option::Option<::std::string::String>,
     /// `CLIENT_ID` of the application that serves this field type.
     ///
     /// Returned when the field type is custom
