@@ -209,8 +209,7 @@ pub fn describe(c: &Change) -> (String, String) {
         EnumValueNameChanged => format!("variant name {}", from_to(c)),
         TypeKindChanged => from_to(c),
         ScopeChanged | ReadOnlyChanged | PositionalChanged | EventDataTypeChanged | ListChanged
-        | ParamDefaultChanged
-        | FieldDefaultChanged | ParamDocTypeChanged | FieldDocTypeChanged
+        | ParamDefaultChanged | FieldDefaultChanged | ParamDocTypeChanged | FieldDocTypeChanged
         | ResultDocTypeChanged | ResultPagedChanged | EnumReprChanged | ErrorStatusChanged => {
             format!("{leaf} {}", from_to(c))
         }

@@ -327,10 +327,15 @@ pub fn alternatives(m: &mut Method) -> Vec<String> {
 /// `None` when it says no such thing.
 pub fn alternatives_named(text: &str) -> Option<Vec<String>> {
     let lower = text.to_lowercase();
-    let at = ["at least one of", "one of the parameters", "either `", "either the `"]
-        .iter()
-        .filter_map(|p| lower.find(p))
-        .min()?;
+    let at = [
+        "at least one of",
+        "one of the parameters",
+        "either `",
+        "either the `",
+    ]
+    .iter()
+    .filter_map(|p| lower.find(p))
+    .min()?;
     // `to_lowercase` keeps byte offsets for the ASCII phrases; stay on a char boundary.
     let rest = text.get(at..)?;
     let end = rest

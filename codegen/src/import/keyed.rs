@@ -144,7 +144,9 @@ mod tests {
         let fields = "Object format: `{\"field_1\": \"value_1\", ... \"field_N\": \"value_N\"}`, \
                       where `field_N` is the field name and `value_N` is its value.";
         assert!(!numbered_keys_hold_objects(fields));
-        assert!(!numbered_keys_hold_objects("`value` is an object of type X"));
+        assert!(!numbered_keys_hold_objects(
+            "`value` is an object of type X"
+        ));
         // Keys that are an entity's fields: typed field by field (`*.getFields`).
         let described = "Object in the format `{\"field_1\": \"value_1\", ... \"field_N\": \"value_N\"}`, \
                          where `field` is the identifier of the field, and `value` is an object \

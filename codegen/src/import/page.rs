@@ -310,13 +310,15 @@ fn described_as_map(desc_plain_lower: &str) -> bool {
 /// object matches the id field" (not "the key of the settings object can be:", which lists
 /// the keys).
 fn names_the_key(desc_plain_lower: &str) -> bool {
-    desc_plain_lower.match_indices("the key of the ").any(|(i, p)| {
-        let rest = &desc_plain_lower[i + p.len()..];
-        let mut words = rest.split_whitespace();
-        words.next().is_some()
-            && words.next() == Some("object")
-            && matches!(words.next(), Some("must" | "matches" | "is"))
-    })
+    desc_plain_lower
+        .match_indices("the key of the ")
+        .any(|(i, p)| {
+            let rest = &desc_plain_lower[i + p.len()..];
+            let mut words = rest.split_whitespace();
+            words.next().is_some()
+                && words.next() == Some("object")
+                && matches!(words.next(), Some("must" | "matches" | "is"))
+        })
 }
 
 /// Extracts a stated default: a code span right after "default value"/"default is"/...

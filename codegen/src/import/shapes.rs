@@ -126,7 +126,10 @@ fn returned_as(m: &mut Method, notes: &mut Vec<String>) {
     // The names from the sentence's start to the phrase; the type right after it.
     let start = desc[..i].rfind(". ").map_or(0, |d| d + 2);
     let names = super::text::code_spans(&desc[start..i]);
-    let Some(token) = super::text::code_spans(&desc[i + len - 1..]).into_iter().next() else {
+    let Some(token) = super::text::code_spans(&desc[i + len - 1..])
+        .into_iter()
+        .next()
+    else {
         return;
     };
     let mapped = super::doc_types::map(&token);
@@ -289,10 +292,9 @@ fn fit_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
                 .as_object()
                 .filter(|inner| !inner.is_empty())
                 .filter(|inner| {
-                    inner.values().all(|v| {
-                        v.as_object()
-                            .is_some_and(|e| overlap(&m.types, n, e) > 0)
-                    })
+                    inner
+                        .values()
+                        .all(|v| v.as_object().is_some_and(|e| overlap(&m.types, n, e) > 0))
                 })
                 .map(|_| m.result.ty.clone()),
             _ => None,
@@ -869,7 +871,10 @@ mod tests {
 
     #[test]
     fn a_bare_item_of_a_list_result_is_a_one_item_list() {
-        let item = object("Department", vec![field("ID", "string"), field("NAME", "string")]);
+        let item = object(
+            "Department",
+            vec![field("ID", "string"), field("NAME", "string")],
+        );
         let mut m = method(
             vec![],
             "Department[]",
@@ -882,9 +887,13 @@ mod tests {
             repaired: Some(crate::import::examples::BARE_RESULT.into()),
             skip_round_trip: None,
         };
-        m.examples.response.push(bare(r#"{"result": {"ID": "2", "NAME": "B"}}"#));
+        m.examples
+            .response
+            .push(bare(r#"{"result": {"ID": "2", "NAME": "B"}}"#));
         // Keys that are not the item's: left as it is (the check gives its reason).
-        m.examples.response.push(bare(r#"{"result": {"total": 5}}"#));
+        m.examples
+            .response
+            .push(bare(r#"{"result": {"total": 5}}"#));
         fit_shapes(&mut m);
         let v: Value = serde_json::from_str(&m.examples.response[1].json).unwrap();
         assert_eq!(v["result"][0]["ID"], "2");
@@ -902,7 +911,10 @@ mod tests {
     fn fields_the_result_says_are_returned_as_a_type_are_that_type() {
         let item = object(
             "Userfield",
-            vec![field("EDIT_FORM_LABEL", "map<string>"), field("SORT", "integer")],
+            vec![
+                field("EDIT_FORM_LABEL", "map<string>"),
+                field("SORT", "integer"),
+            ],
         );
         let mut m = method(
             vec![],
@@ -964,9 +976,16 @@ mod tests {
             r#"{"result": {"fields": {"name": {"type": "string"}, "type": {"type": "string"}}}}"#,
         );
         fit_shapes(&mut m);
-        let w = m.types.iter().find(|t| t.name == m.result.ty).expect("wrapper");
+        let w = m
+            .types
+            .iter()
+            .find(|t| t.name == m.result.ty)
+            .expect("wrapper");
         let f = &w.fields.as_ref().unwrap()[0];
-        assert_eq!((f.name.as_str(), f.ty.as_str()), ("fields", "map<FieldDescription>"));
+        assert_eq!(
+            (f.name.as_str(), f.ty.as_str()),
+            ("fields", "map<FieldDescription>")
+        );
         // One entry of the map: no wrapper.
         let mut m = method(
             vec![],

@@ -2090,7 +2090,9 @@ fn check_event(r: &mut Report<'_, '_>, file: &Path, e: &Event, cx: &Context<'_, 
     let data_type = e.data_type.as_deref().and_then(|ty| {
         let at = [PathSeg::key("data_type")];
         let parsed = match TypeExpr::parse(ty) {
-            Ok(TypeExpr::Scalar(s)) if !matches!(s, Scalar::Object | Scalar::Any | Scalar::File) => {
+            Ok(TypeExpr::Scalar(s))
+                if !matches!(s, Scalar::Object | Scalar::Any | Scalar::File) =>
+            {
                 Some(TypeExpr::Scalar(s))
             }
             Ok(_) => {
@@ -3272,11 +3274,16 @@ mod tests {
                 yaml.push_str("data:\n- name: ID\n  type: integer\n");
             }
             let delivery = DELIVERY.replace(r#"{"FIELDS": {"ID": "5"}}"#, data);
-            yaml.push_str(&format!("data_type: {data_type}\nexamples:\n- json: '{delivery}'\n"));
+            yaml.push_str(&format!(
+                "data_type: {data_type}\nexamples:\n- json: '{delivery}'\n"
+            ));
             Files::new().event_at(None, &yaml).run()
         };
         assert_eq!(event("integer", false, "107"), Vec::<String>::new());
-        assert_one(&event("integer", false, r#""x""#), "$.data: expected integer, found \"x\"");
+        assert_one(
+            &event("integer", false, r#""x""#),
+            "$.data: expected integer, found \"x\"",
+        );
         assert_one(
             &event("Fields", false, "107"),
             "`data_type` `Fields` is not a scalar such as `integer` or `string`",
