@@ -523,7 +523,7 @@ rules! {
     EventBindChanged: EventBindChanged, DocsOnly, "",
         "the methods that bind a handler are only documented (rustdoc links)";
     EventDataTypeChanged: EventDataTypeChanged, Breaking, "",
-        "`{holder}` changes from {from} to {to}";
+        "`{holder}` changes from {rust_before} to {rust_after}";
     EventAuthChanged: EventAuthChanged, DocsOnly, "",
         "the `auth` keys of deliveries are only documented; the runtime's hand-written `Auth` reads them";
 }

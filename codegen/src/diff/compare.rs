@@ -651,8 +651,8 @@ impl<'a> Differ<'a> {
                     .before(b.data_type.clone())
                     .after(h.data_type.clone())
                     .var("holder", holder.clone())
-                    .var("from", data_shape(b.data_type.as_deref()))
-                    .var("to", data_shape(h.data_type.as_deref())),
+                    .var("rust_before", data_shape(b.data_type.as_deref()))
+                    .var("rust_after", data_shape(h.data_type.as_deref())),
             );
         }
         self.fields(

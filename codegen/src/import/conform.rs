@@ -326,7 +326,8 @@ pub fn alternatives(m: &mut Method) -> Vec<String> {
 /// `CODE` and at least one of the parameters `HANDLER`, `NAME`" gives `HANDLER`, `NAME`);
 /// `None` when it says no such thing.
 pub fn alternatives_named(text: &str) -> Option<Vec<String>> {
-    let lower = text.to_lowercase();
+    // ASCII case folding keeps the byte offsets of `text`.
+    let lower = text.to_ascii_lowercase();
     let at = [
         "at least one of",
         "one of the parameters",
@@ -336,8 +337,7 @@ pub fn alternatives_named(text: &str) -> Option<Vec<String>> {
     .iter()
     .filter_map(|p| lower.find(p))
     .min()?;
-    // `to_lowercase` keeps byte offsets for the ASCII phrases; stay on a char boundary.
-    let rest = text.get(at..)?;
+    let rest = &text[at..];
     let end = rest
         .find(". ")
         .or_else(|| rest.find(".\n"))

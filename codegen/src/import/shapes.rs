@@ -115,7 +115,8 @@ fn bare_items(m: &mut Method, notes: &mut Vec<String>) {
 /// type here.
 fn returned_as(m: &mut Method, notes: &mut Vec<String>) {
     let desc = m.result.description.clone();
-    let lower = desc.to_lowercase();
+    // ASCII case folding keeps the byte offsets of `desc`.
+    let lower = desc.to_ascii_lowercase();
     let Some(at) = ["are returned either as `", "are returned as `"]
         .iter()
         .find_map(|p| lower.find(p).map(|i| (i, p.len())))

@@ -271,34 +271,6 @@ pub(super) fn name_in_second_column(rows: &[Row]) -> Option<Vec<Row>> {
     Some(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_name_in_the_second_column_is_the_field() {
-        let row = |cells: &[&str]| Row {
-            line: 1,
-            cells: cells.iter().map(|c| c.to_string()).collect(),
-        };
-        let rows = [
-            row(&["**CRM Object**", "**Name**", "**Description**"]),
-            row(&["**Deal**", "`dealCategoryId`", "Funnel of the deal"]),
-        ];
-        let read = name_in_second_column(&rows).expect("read");
-        assert_eq!(
-            read[1].cells,
-            ["**dealCategoryId**", "Deal: Funnel of the deal"]
-        );
-        // The usual layout is left alone.
-        let usual = [
-            row(&["**Name**\n`type`", "**Description**"]),
-            row(&["**ID**", "Identifier"]),
-        ];
-        assert!(name_in_second_column(&usual).is_none());
-    }
-}
-
 /// A sentence right after a table saying that only some of its rows are needed ("Pass
 /// either the `uuid` or `crmId` parameter.", "At least one of the parameters must be
 /// provided: `RATING` or `COMMENT`.", in a paragraph or a note before the next heading)
@@ -345,13 +317,43 @@ pub(super) fn attach_alternatives(blocks: &mut [Block], defs: &BTreeMap<String, 
             if row.cells.len() < 2 {
                 continue;
             }
+            let Some(desc) = row.cells.last_mut() else {
+                continue;
+            };
             for (sentence, named) in &sentences {
-                let desc = row.cells.last_mut().expect("two cells");
                 if named.contains(&name.name) && !desc.contains(sentence.as_str()) {
                     desc.push_str("\n\n");
                     desc.push_str(sentence);
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_in_the_second_column_is_the_field() {
+        let row = |cells: &[&str]| Row {
+            line: 1,
+            cells: cells.iter().map(|c| c.to_string()).collect(),
+        };
+        let rows = [
+            row(&["**CRM Object**", "**Name**", "**Description**"]),
+            row(&["**Deal**", "`dealCategoryId`", "Funnel of the deal"]),
+        ];
+        let read = name_in_second_column(&rows).expect("read");
+        assert_eq!(
+            read[1].cells,
+            ["**dealCategoryId**", "Deal: Funnel of the deal"]
+        );
+        // The usual layout is left alone.
+        let usual = [
+            row(&["**Name**\n`type`", "**Description**"]),
+            row(&["**ID**", "Identifier"]),
+        ];
+        assert!(name_in_second_column(&usual).is_none());
     }
 }
