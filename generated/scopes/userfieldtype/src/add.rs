@@ -25,7 +25,6 @@
 /// | `TITLE` ([`title`](Self::title)) | `string` | no | Textual type name. Will be displayed in the custom field settings administrative interface |
 /// | `DESCRIPTION` ([`description`](Self::description)) | `string` | no | Textual type description. Will be displayed in the custom field settings administrative interface |
 /// | `OPTIONS` ([`options`](Self::options)) | `object` | no | Additional settings. Currently, one key is available: `height` — specifies the custom field height in pixels. Any positive value will be applied. Default — `0`. If specified `0`, the standard height for displaying this widget will be used |
-/// | `Name` ([`name`](Self::name)) | `object` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it). |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -86,17 +85,9 @@ pub struct Add {
     ///
     /// Wire name `OPTIONS`, type `object` (docs: `array`), default `0`.
     pub options: ::std::option::Option<::bitrix24_runtime::JsonObject>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `Name`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl Add {
     /// Creates the value from its required fields:
     ///
@@ -114,7 +105,6 @@ impl Add {
             title: ::std::option::Option::None,
             description: ::std::option::Option::None,
             options: ::std::option::Option::None,
-            name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -148,19 +138,6 @@ impl Add {
         self.options = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `Name`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
@@ -175,7 +152,6 @@ impl Add {
             "title" => ::std::string::String::from("TITLE"),
             "description" => ::std::string::String::from("DESCRIPTION"),
             "options" => ::std::string::String::from("OPTIONS"),
-            "name" => ::std::string::String::from("Name"),
             _ => name,
         };
         self.extra.insert(name, value.into());
@@ -191,7 +167,6 @@ impl Add {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Add {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -204,7 +179,6 @@ impl ::bitrix24_runtime::wire::Decode for Add {
             title: f.optional("TITLE")?,
             description: f.optional("DESCRIPTION")?,
             options: f.optional("OPTIONS")?,
-            name: f.optional("Name")?,
             extra: f.rest(),
         })
     }
@@ -218,7 +192,6 @@ impl<'de> ::serde::Deserialize<'de> for Add {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for Add {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -233,13 +206,11 @@ impl ::serde::Serialize for Add {
         w.optional("TITLE", self.title.as_ref());
         w.optional("DESCRIPTION", self.description.as_ref());
         w.optional("OPTIONS", self.options.as_ref());
-        w.optional("Name", self.name.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Add {
     fn undocumented(
         &self,

@@ -19,7 +19,6 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `USER_TYPE_ID` ([`user_type_id`](Self::user_type_id)) | `string` | yes | String code of the type |
-/// | `Name` ([`name`](Self::name)) | `object` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it). |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -59,17 +58,9 @@ pub struct Delete {
     ///
     /// Wire name `USER_TYPE_ID`, type `string`.
     pub user_type_id: ::std::string::String,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `Name`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl Delete {
     /// Creates the value from its required fields:
     ///
@@ -79,22 +70,8 @@ impl Delete {
     pub fn new(user_type_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             user_type_id: user_type_id.into(),
-            name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `Name`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
@@ -106,7 +83,6 @@ impl Delete {
         let name: ::std::string::String = name.into();
         let name = match name.as_str() {
             "user_type_id" => ::std::string::String::from("USER_TYPE_ID"),
-            "name" => ::std::string::String::from("Name"),
             _ => name,
         };
         self.extra.insert(name, value.into());
@@ -122,7 +98,6 @@ impl Delete {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Delete {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -131,7 +106,6 @@ impl ::bitrix24_runtime::wire::Decode for Delete {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             user_type_id: f.required("USER_TYPE_ID")?,
-            name: f.optional("Name")?,
             extra: f.rest(),
         })
     }
@@ -145,7 +119,6 @@ impl<'de> ::serde::Deserialize<'de> for Delete {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for Delete {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -156,13 +129,11 @@ impl ::serde::Serialize for Delete {
             &self.extra,
         )?;
         w.field("USER_TYPE_ID", &self.user_type_id);
-        w.optional("Name", self.name.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Delete {
     fn undocumented(
         &self,

@@ -250,19 +250,9 @@ pub struct Connector {
     ///
     /// Wire name `dateCreate`, type `datetime`.
     pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `Name`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub name: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl Connector {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -282,7 +272,6 @@ impl Connector {
             support_mapping: ::std::option::Option::None,
             source_code: ::std::option::Option::None,
             date_create: ::std::option::Option::None,
-            name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -305,7 +294,6 @@ impl Connector {
         &self.extra
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Connector {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -326,7 +314,6 @@ impl ::bitrix24_runtime::wire::Decode for Connector {
             support_mapping: f.optional("supportMapping")?,
             source_code: f.optional("sourceCode")?,
             date_create: f.optional("dateCreate")?,
-            name: f.optional("Name")?,
             extra: f.rest(),
         })
     }
@@ -338,7 +325,6 @@ impl<'de> ::serde::Deserialize<'de> for Connector {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for Connector {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -361,11 +347,9 @@ impl ::serde::Serialize for Connector {
         w.optional("supportMapping", self.support_mapping.as_ref());
         w.optional("sourceCode", self.source_code.as_ref());
         w.optional("dateCreate", self.date_create.as_ref());
-        w.optional("Name", self.name.as_ref());
         w.end()
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Connector {
     fn undocumented(
         &self,

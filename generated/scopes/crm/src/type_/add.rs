@@ -288,17 +288,9 @@ pub struct Fields {
     ///
     /// Wire name `customSections`, type `any[]` (docs: `array`).
     pub custom_sections: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `Name`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl Fields {
     /// Creates the value from its required fields:
     ///
@@ -328,7 +320,6 @@ impl Fields {
             is_external: ::std::option::Option::None,
             custom_section_id: ::std::option::Option::None,
             custom_sections: ::std::option::Option::None,
-            name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -479,19 +470,6 @@ impl Fields {
         );
         self
     }
-    /// Sets `Name`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -513,7 +491,6 @@ impl Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -542,7 +519,6 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
             is_external: f.optional("isExternal")?,
             custom_section_id: f.optional("customSectionId")?,
             custom_sections: f.optional("customSections")?,
-            name: f.optional("Name")?,
             extra: f.rest(),
         })
     }
@@ -556,7 +532,6 @@ impl<'de> ::serde::Deserialize<'de> for Fields {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for Fields {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -657,13 +632,11 @@ impl ::serde::Serialize for Fields {
         w.optional("isExternal", self.is_external.as_ref());
         w.optional("customSectionId", self.custom_section_id.as_ref());
         w.optional("customSections", self.custom_sections.as_ref());
-        w.optional("Name", self.name.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
@@ -833,17 +806,9 @@ pub struct OneRelationRelation {
     ///
     /// Wire name `isChildrenListEnabled`, type `boolean`.
     pub is_children_list_enabled: ::std::option::Option<bool>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `Name`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl OneRelationRelation {
     /// Creates the value from its required fields:
     ///
@@ -854,7 +819,6 @@ impl OneRelationRelation {
         Self {
             entity_type_id,
             is_children_list_enabled: ::std::option::Option::None,
-            name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -863,19 +827,6 @@ impl OneRelationRelation {
     #[inline]
     pub fn is_children_list_enabled(mut self, value: bool) -> Self {
         self.is_children_list_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `Name`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -899,7 +850,6 @@ impl OneRelationRelation {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for OneRelationRelation {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -909,7 +859,6 @@ impl ::bitrix24_runtime::wire::Decode for OneRelationRelation {
         ::std::result::Result::Ok(Self {
             entity_type_id: f.required("entityTypeId")?,
             is_children_list_enabled: f.optional("isChildrenListEnabled")?,
-            name: f.optional("Name")?,
             extra: f.rest(),
         })
     }
@@ -923,7 +872,6 @@ impl<'de> ::serde::Deserialize<'de> for OneRelationRelation {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for OneRelationRelation {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -935,13 +883,11 @@ impl ::serde::Serialize for OneRelationRelation {
         )?;
         w.field("entityTypeId", &self.entity_type_id);
         w.optional("isChildrenListEnabled", self.is_children_list_enabled.as_ref());
-        w.optional("Name", self.name.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for OneRelationRelation {
     fn undocumented(
         &self,
@@ -973,38 +919,9 @@ pub struct BindingToUser {
     ///
     /// Wire name `TASKS_TASK_TEMPLATE|UF_CRM_TASK`, type `boolean`.
     pub tasks_task_template_uf_crm_task: ::std::option::Option<bool>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `CALENDAR_EVENT`, type `boolean`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub calendar_event: ::std::option::Option<bool>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `Name`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `TASKS_TASK`, type `boolean`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub tasks_task: ::std::option::Option<bool>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `TASKS_TASK_TEMPLATE`, type `boolean`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub tasks_task_template: ::std::option::Option<bool>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl BindingToUser {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -1014,10 +931,6 @@ impl BindingToUser {
             calendar_event_uf_crm_cal_event: ::std::option::Option::None,
             tasks_task_uf_crm_task: ::std::option::Option::None,
             tasks_task_template_uf_crm_task: ::std::option::Option::None,
-            calendar_event: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            tasks_task: ::std::option::Option::None,
-            tasks_task_template: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -1042,49 +955,6 @@ impl BindingToUser {
         self.tasks_task_template_uf_crm_task = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `CALENDAR_EVENT`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn calendar_event(mut self, value: bool) -> Self {
-        self.calendar_event = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `Name`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TASKS_TASK`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn tasks_task(mut self, value: bool) -> Self {
-        self.tasks_task = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `TASKS_TASK_TEMPLATE`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn tasks_task_template(mut self, value: bool) -> Self {
-        self.tasks_task_template = ::std::option::Option::Some(value);
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -1106,7 +976,6 @@ impl BindingToUser {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for BindingToUser {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -1119,10 +988,6 @@ impl ::bitrix24_runtime::wire::Decode for BindingToUser {
             tasks_task_uf_crm_task: f.optional("TASKS_TASK|UF_CRM_TASK")?,
             tasks_task_template_uf_crm_task: f
                 .optional("TASKS_TASK_TEMPLATE|UF_CRM_TASK")?,
-            calendar_event: f.optional("CALENDAR_EVENT")?,
-            name: f.optional("Name")?,
-            tasks_task: f.optional("TASKS_TASK")?,
-            tasks_task_template: f.optional("TASKS_TASK_TEMPLATE")?,
             extra: f.rest(),
         })
     }
@@ -1136,7 +1001,6 @@ impl<'de> ::serde::Deserialize<'de> for BindingToUser {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for BindingToUser {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1155,16 +1019,11 @@ impl ::serde::Serialize for BindingToUser {
             "TASKS_TASK_TEMPLATE|UF_CRM_TASK",
             self.tasks_task_template_uf_crm_task.as_ref(),
         );
-        w.optional("CALENDAR_EVENT", self.calendar_event.as_ref());
-        w.optional("Name", self.name.as_ref());
-        w.optional("TASKS_TASK", self.tasks_task.as_ref());
-        w.optional("TASKS_TASK_TEMPLATE", self.tasks_task_template.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for BindingToUser {
     fn undocumented(
         &self,

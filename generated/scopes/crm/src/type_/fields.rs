@@ -140,19 +140,9 @@ pub struct FieldsResult {
             crate::types::FieldDescription,
         >,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `Title`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub title: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl FieldsResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -160,7 +150,6 @@ impl FieldsResult {
     pub fn new() -> Self {
         Self {
             fields: ::std::option::Option::None,
-            title: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -183,7 +172,6 @@ impl FieldsResult {
         &self.extra
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for FieldsResult {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -192,7 +180,6 @@ impl ::bitrix24_runtime::wire::Decode for FieldsResult {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             fields: f.optional("fields")?,
-            title: f.optional("Title")?,
             extra: f.rest(),
         })
     }
@@ -204,7 +191,6 @@ impl<'de> ::serde::Deserialize<'de> for FieldsResult {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for FieldsResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -215,11 +201,9 @@ impl ::serde::Serialize for FieldsResult {
             &self.extra,
         )?;
         w.optional("fields", self.fields.as_ref());
-        w.optional("Title", self.title.as_ref());
         w.end()
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for FieldsResult {
     fn undocumented(
         &self,

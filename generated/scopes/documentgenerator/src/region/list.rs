@@ -242,73 +242,9 @@ pub struct Regions {
     ///
     /// Wire name `formatName`, type `string`.
     pub format_name: ::std::option::Option<::std::string::String>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `br`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub br: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `de`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub de: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `fr`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub fr: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `mx`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub mx: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `pl`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub pl: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `sp`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub sp: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `uk`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub uk: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl Regions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -322,13 +258,6 @@ impl Regions {
             format_date: ::std::option::Option::None,
             format_datetime: ::std::option::Option::None,
             format_name: ::std::option::Option::None,
-            br: ::std::option::Option::None,
-            de: ::std::option::Option::None,
-            fr: ::std::option::Option::None,
-            mx: ::std::option::Option::None,
-            pl: ::std::option::Option::None,
-            sp: ::std::option::Option::None,
-            uk: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -351,7 +280,6 @@ impl Regions {
         &self.extra
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Regions {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -366,13 +294,6 @@ impl ::bitrix24_runtime::wire::Decode for Regions {
             format_date: f.optional("formatDate")?,
             format_datetime: f.optional("formatDatetime")?,
             format_name: f.optional("formatName")?,
-            br: f.optional("br")?,
-            de: f.optional("de")?,
-            fr: f.optional("fr")?,
-            mx: f.optional("mx")?,
-            pl: f.optional("pl")?,
-            sp: f.optional("sp")?,
-            uk: f.optional("uk")?,
             extra: f.rest(),
         })
     }
@@ -384,7 +305,6 @@ impl<'de> ::serde::Deserialize<'de> for Regions {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for Regions {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -401,17 +321,9 @@ impl ::serde::Serialize for Regions {
         w.optional("formatDate", self.format_date.as_ref());
         w.optional("formatDatetime", self.format_datetime.as_ref());
         w.optional("formatName", self.format_name.as_ref());
-        w.optional("br", self.br.as_ref());
-        w.optional("de", self.de.as_ref());
-        w.optional("fr", self.fr.as_ref());
-        w.optional("mx", self.mx.as_ref());
-        w.optional("pl", self.pl.as_ref());
-        w.optional("sp", self.sp.as_ref());
-        w.optional("uk", self.uk.as_ref());
         w.end()
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Regions {
     fn undocumented(
         &self,

@@ -201,17 +201,9 @@ pub struct Data {
     ///
     /// Wire name `<card selector from manifest`, type `CardSelectorFromManifest`.
     pub card_selector_from_manifest: ::std::option::Option<CardSelectorFromManifest>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `Key`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub key: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl Data {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -219,7 +211,6 @@ impl Data {
     pub fn new() -> Self {
         Self {
             card_selector_from_manifest: ::std::option::Option::None,
-            key: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -231,19 +222,6 @@ impl Data {
         value: CardSelectorFromManifest,
     ) -> Self {
         self.card_selector_from_manifest = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `Key`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.key = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -267,7 +245,6 @@ impl Data {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Data {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -276,7 +253,6 @@ impl ::bitrix24_runtime::wire::Decode for Data {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             card_selector_from_manifest: f.optional("<card selector from manifest")?,
-            key: f.optional("Key")?,
             extra: f.rest(),
         })
     }
@@ -290,7 +266,6 @@ impl<'de> ::serde::Deserialize<'de> for Data {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for Data {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -304,13 +279,11 @@ impl ::serde::Serialize for Data {
             "<card selector from manifest",
             self.card_selector_from_manifest.as_ref(),
         );
-        w.optional("Key", self.key.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Data {
     fn undocumented(
         &self,

@@ -20,12 +20,6 @@
 /// |---|---|---|---|
 /// | `ID` ([`id`](Self::id)) | `integer` | yes | Identifier of the delivery service. You can obtain the identifiers of delivery services using the [`sale.delivery.getlist`](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html) method. |
 /// | `FIELDS` ([`fields`](Self::fields)) | `Fields` | no | The fields `NAME`, `CURRENCY`, `DESCRIPTION`, `SORT`, `ACTIVE`, `LOGOTYPE`, which the page lists as parameters and its request example sends inside `FIELDS`. |
-/// | `ACTIVE` ([`active`](Self::active)) | `boolean` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it). |
-/// | `CURRENCY` ([`currency`](Self::currency)) | `string` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it). |
-/// | `DESCRIPTION` ([`description`](Self::description)) | `string` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it). |
-/// | `LOGOTYPE` ([`logotype`](Self::logotype)) | `string` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it). |
-/// | `NAME` ([`name`](Self::name)) | `string` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it). |
-/// | `SORT` ([`sort`](Self::sort)) | `integer` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it). |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -69,52 +63,9 @@ pub struct Update {
     ///
     /// Wire name `FIELDS`, type `Fields`.
     pub fields: ::std::option::Option<Fields>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `ACTIVE`, type `boolean`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub active: ::std::option::Option<bool>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `CURRENCY`, type `string`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub currency: ::std::option::Option<::std::string::String>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `DESCRIPTION`, type `string`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub description: ::std::option::Option<::std::string::String>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `LOGOTYPE`, type `string`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub logotype: ::std::option::Option<::std::string::String>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `NAME`, type `string`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub name: ::std::option::Option<::std::string::String>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `SORT`, type `integer`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub sort: ::std::option::Option<i64>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl Update {
     /// Creates the value from its required fields:
     ///
@@ -125,12 +76,6 @@ impl Update {
         Self {
             id,
             fields: ::std::option::Option::None,
-            active: ::std::option::Option::None,
-            currency: ::std::option::Option::None,
-            description: ::std::option::Option::None,
-            logotype: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -139,78 +84,6 @@ impl Update {
     #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ACTIVE`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `CURRENCY`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn currency(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.currency = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DESCRIPTION`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn description(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.description = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LOGOTYPE`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn logotype(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.logotype = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `NAME`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SORT`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn sort(mut self, value: i64) -> Self {
-        self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
@@ -224,12 +97,6 @@ impl Update {
         let name = match name.as_str() {
             "id" => ::std::string::String::from("ID"),
             "fields" => ::std::string::String::from("FIELDS"),
-            "active" => ::std::string::String::from("ACTIVE"),
-            "currency" => ::std::string::String::from("CURRENCY"),
-            "description" => ::std::string::String::from("DESCRIPTION"),
-            "logotype" => ::std::string::String::from("LOGOTYPE"),
-            "name" => ::std::string::String::from("NAME"),
-            "sort" => ::std::string::String::from("SORT"),
             _ => name,
         };
         self.extra.insert(name, value.into());
@@ -245,7 +112,6 @@ impl Update {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Update {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -255,12 +121,6 @@ impl ::bitrix24_runtime::wire::Decode for Update {
         ::std::result::Result::Ok(Self {
             id: f.required("ID")?,
             fields: f.optional("FIELDS")?,
-            active: f.optional("ACTIVE")?,
-            currency: f.optional("CURRENCY")?,
-            description: f.optional("DESCRIPTION")?,
-            logotype: f.optional("LOGOTYPE")?,
-            name: f.optional("NAME")?,
-            sort: f.optional("SORT")?,
             extra: f.rest(),
         })
     }
@@ -274,7 +134,6 @@ impl<'de> ::serde::Deserialize<'de> for Update {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for Update {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -286,21 +145,11 @@ impl ::serde::Serialize for Update {
         )?;
         w.field("ID", &self.id);
         w.optional("FIELDS", self.fields.as_ref());
-        w.optional(
-            "ACTIVE",
-            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("CURRENCY", self.currency.as_ref());
-        w.optional("DESCRIPTION", self.description.as_ref());
-        w.optional("LOGOTYPE", self.logotype.as_ref());
-        w.optional("NAME", self.name.as_ref());
-        w.optional("SORT", self.sort.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Update {
     fn undocumented(
         &self,

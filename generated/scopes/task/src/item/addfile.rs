@@ -23,8 +23,6 @@
 /// |---|---|---|---|
 /// | `TASK_ID` ([`task_id`](Self::task_id)) | `any` | no | Task identifier |
 /// | `FILE` ([`file`](Self::file)) | `File` | no | The fields `NAME`, `CONTENT`, which the page lists as parameters and its request example sends inside `FILE`. |
-/// | `CONTENT` ([`content`](Self::content)) | `any` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it). |
-/// | `NAME` ([`name`](Self::name)) | `string` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it). |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -60,24 +58,9 @@ pub struct Addfile {
     ///
     /// Wire name `FILE`, type `File`.
     pub file: ::std::option::Option<File>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `CONTENT`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub content: ::std::option::Option<::serde_json::Value>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `NAME`, type `string`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub name: ::std::option::Option<::std::string::String>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl Addfile {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -86,8 +69,6 @@ impl Addfile {
         Self {
             task_id: ::std::option::Option::None,
             file: ::std::option::Option::None,
-            content: ::std::option::Option::None,
-            name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -105,29 +86,6 @@ impl Addfile {
         self.file = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `CONTENT`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn content(mut self, value: ::serde_json::Value) -> Self {
-        self.content = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NAME`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
@@ -139,8 +97,6 @@ impl Addfile {
         let name = match name.as_str() {
             "task_id" => ::std::string::String::from("TASK_ID"),
             "file" => ::std::string::String::from("FILE"),
-            "content" => ::std::string::String::from("CONTENT"),
-            "name" => ::std::string::String::from("NAME"),
             _ => name,
         };
         self.extra.insert(name, value.into());
@@ -156,7 +112,6 @@ impl Addfile {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Addfile {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -166,8 +121,6 @@ impl ::bitrix24_runtime::wire::Decode for Addfile {
         ::std::result::Result::Ok(Self {
             task_id: f.optional("TASK_ID")?,
             file: f.optional("FILE")?,
-            content: f.optional("CONTENT")?,
-            name: f.optional("NAME")?,
             extra: f.rest(),
         })
     }
@@ -181,7 +134,6 @@ impl<'de> ::serde::Deserialize<'de> for Addfile {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for Addfile {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -193,14 +145,11 @@ impl ::serde::Serialize for Addfile {
         )?;
         w.optional("TASK_ID", self.task_id.as_ref());
         w.optional("FILE", self.file.as_ref());
-        w.optional("CONTENT", self.content.as_ref());
-        w.optional("NAME", self.name.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Addfile {
     fn undocumented(
         &self,

@@ -529,29 +529,29 @@ pub struct DocumentField {
     ///
     /// Wire name `hideRow`, type `boolean` (docs: `char`).
     pub hide_row: ::std::option::Option<bool>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.9.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `DocumentNumber`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.9.0 for one release (still decoded when the portal sends it)"
     )]
     pub document_number: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.9.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `MY_COMPANY`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.9.0 for one release (still decoded when the portal sends it)"
     )]
     pub my_company: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.9.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `MyCompanyUfLogo`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.9.0 for one release (still decoded when the portal sends it)"
     )]
     pub my_company_uf_logo: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,

@@ -347,20 +347,20 @@ pub struct Counter {
     ///
     /// Wire name `code`, type `integer`.
     pub code: ::std::option::Option<i64>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.9.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `expired`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.9.0 for one release (still decoded when the portal sends it)"
     )]
     pub expired: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.9.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `new_comments`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.9.0 for one release (still decoded when the portal sends it)"
     )]
     pub new_comments: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,

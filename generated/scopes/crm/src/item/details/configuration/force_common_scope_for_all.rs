@@ -197,38 +197,9 @@ pub struct Extras {
     ///
     /// Wire name `leadCustomerType`, type `any`.
     pub lead_customer_type: ::std::option::Option<::serde_json::Value>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `CRM Object`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub crm_object: ::std::option::Option<::serde_json::Value>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `Deal`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub deal: ::std::option::Option<::serde_json::Value>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `Lead`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub lead: ::std::option::Option<::serde_json::Value>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `SPA`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub spa: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl Extras {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -238,10 +209,6 @@ impl Extras {
             category_id: ::std::option::Option::None,
             deal_category_id: ::std::option::Option::None,
             lead_customer_type: ::std::option::Option::None,
-            crm_object: ::std::option::Option::None,
-            deal: ::std::option::Option::None,
-            lead: ::std::option::Option::None,
-            spa: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -266,46 +233,6 @@ impl Extras {
         self.lead_customer_type = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `CRM Object`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn crm_object(mut self, value: ::serde_json::Value) -> Self {
-        self.crm_object = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `Deal`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn deal(mut self, value: ::serde_json::Value) -> Self {
-        self.deal = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `Lead`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn lead(mut self, value: ::serde_json::Value) -> Self {
-        self.lead = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SPA`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn spa(mut self, value: ::serde_json::Value) -> Self {
-        self.spa = ::std::option::Option::Some(value);
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -327,7 +254,6 @@ impl Extras {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Extras {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -338,10 +264,6 @@ impl ::bitrix24_runtime::wire::Decode for Extras {
             category_id: f.optional("categoryId")?,
             deal_category_id: f.optional("dealCategoryId")?,
             lead_customer_type: f.optional("leadCustomerType")?,
-            crm_object: f.optional("CRM Object")?,
-            deal: f.optional("Deal")?,
-            lead: f.optional("Lead")?,
-            spa: f.optional("SPA")?,
             extra: f.rest(),
         })
     }
@@ -355,7 +277,6 @@ impl<'de> ::serde::Deserialize<'de> for Extras {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for Extras {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -368,16 +289,11 @@ impl ::serde::Serialize for Extras {
         w.optional("categoryId", self.category_id.as_ref());
         w.optional("dealCategoryId", self.deal_category_id.as_ref());
         w.optional("leadCustomerType", self.lead_customer_type.as_ref());
-        w.optional("CRM Object", self.crm_object.as_ref());
-        w.optional("Deal", self.deal.as_ref());
-        w.optional("Lead", self.lead.as_ref());
-        w.optional("SPA", self.spa.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Extras {
     fn undocumented(
         &self,

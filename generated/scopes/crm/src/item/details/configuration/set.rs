@@ -642,17 +642,9 @@ pub struct SectionElementOptions {
     ///
     /// Wire name `isPaymentDocumentsVisible`, type `boolean`.
     pub is_payment_documents_visible: ::std::option::Option<bool>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `Name`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl SectionElementOptions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -663,7 +655,6 @@ impl SectionElementOptions {
             default_country: ::std::option::Option::None,
             is_pay_button_visible: ::std::option::Option::None,
             is_payment_documents_visible: ::std::option::Option::None,
-            name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -698,19 +689,6 @@ impl SectionElementOptions {
         self.is_payment_documents_visible = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `Name`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -732,7 +710,6 @@ impl SectionElementOptions {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for SectionElementOptions {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -744,7 +721,6 @@ impl ::bitrix24_runtime::wire::Decode for SectionElementOptions {
             default_country: f.optional("defaultCountry")?,
             is_pay_button_visible: f.optional("isPayButtonVisible")?,
             is_payment_documents_visible: f.optional("isPaymentDocumentsVisible")?,
-            name: f.optional("Name")?,
             extra: f.rest(),
         })
     }
@@ -758,7 +734,6 @@ impl<'de> ::serde::Deserialize<'de> for SectionElementOptions {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for SectionElementOptions {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -775,13 +750,11 @@ impl ::serde::Serialize for SectionElementOptions {
             "isPaymentDocumentsVisible",
             self.is_payment_documents_visible.as_ref(),
         );
-        w.optional("Name", self.name.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for SectionElementOptions {
     fn undocumented(
         &self,
@@ -900,38 +873,9 @@ pub struct Extras {
     ///
     /// Wire name `leadCustomerType`, type `any`.
     pub lead_customer_type: ::std::option::Option<::serde_json::Value>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `CRM Object`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub crm_object: ::std::option::Option<::serde_json::Value>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `Deal`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub deal: ::std::option::Option<::serde_json::Value>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `Lead`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub lead: ::std::option::Option<::serde_json::Value>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `SPA`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub spa: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl Extras {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -941,10 +885,6 @@ impl Extras {
             category_id: ::std::option::Option::None,
             deal_category_id: ::std::option::Option::None,
             lead_customer_type: ::std::option::Option::None,
-            crm_object: ::std::option::Option::None,
-            deal: ::std::option::Option::None,
-            lead: ::std::option::Option::None,
-            spa: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -969,46 +909,6 @@ impl Extras {
         self.lead_customer_type = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `CRM Object`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn crm_object(mut self, value: ::serde_json::Value) -> Self {
-        self.crm_object = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `Deal`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn deal(mut self, value: ::serde_json::Value) -> Self {
-        self.deal = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `Lead`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn lead(mut self, value: ::serde_json::Value) -> Self {
-        self.lead = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SPA`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn spa(mut self, value: ::serde_json::Value) -> Self {
-        self.spa = ::std::option::Option::Some(value);
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -1030,7 +930,6 @@ impl Extras {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Extras {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -1041,10 +940,6 @@ impl ::bitrix24_runtime::wire::Decode for Extras {
             category_id: f.optional("categoryId")?,
             deal_category_id: f.optional("dealCategoryId")?,
             lead_customer_type: f.optional("leadCustomerType")?,
-            crm_object: f.optional("CRM Object")?,
-            deal: f.optional("Deal")?,
-            lead: f.optional("Lead")?,
-            spa: f.optional("SPA")?,
             extra: f.rest(),
         })
     }
@@ -1058,7 +953,6 @@ impl<'de> ::serde::Deserialize<'de> for Extras {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for Extras {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1071,16 +965,11 @@ impl ::serde::Serialize for Extras {
         w.optional("categoryId", self.category_id.as_ref());
         w.optional("dealCategoryId", self.deal_category_id.as_ref());
         w.optional("leadCustomerType", self.lead_customer_type.as_ref());
-        w.optional("CRM Object", self.crm_object.as_ref());
-        w.optional("Deal", self.deal.as_ref());
-        w.optional("Lead", self.lead.as_ref());
-        w.optional("SPA", self.spa.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Extras {
     fn undocumented(
         &self,
