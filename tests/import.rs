@@ -643,6 +643,34 @@ fn parameters_the_example_sends_inside_one_key_are_its_fields() {
 }
 
 #[test]
+fn a_sentence_after_a_table_naming_alternatives_makes_them_optional() {
+    // `sign.b2e.document.send`: "Pass either the `uuid` or `crmId` parameter." after the
+    // table that stars both.
+    let page = include_str!("import/params-wrapped.md").replace(
+        "|| **SORT**\n[`integer`](../data-types.md) | Sorting ||\n|#\n",
+        "|| **SORT***\n[`integer`](../data-types.md) | Sorting ||\n|| **CODE***\n[`string`](../data-types.md) | Code ||\n|#\n\n\
+         Pass either the `SORT` or `CODE` parameter.\n",
+    )
+    .replace(r#""SORT":"100"}"#, r#""SORT":"100","CODE":"taxi"}"#);
+    let (m, d) = run(&page, "demo.service.update");
+    let fields = ty(&m, &param(&m, "FIELDS").ty);
+    for name in ["SORT", "CODE"] {
+        let f = field(fields, name);
+        assert!(!f.required, "{name}: {d:?}");
+        assert!(
+            f.description
+                .ends_with("Pass either the `SORT` or `CODE` parameter."),
+            "{name}: {}",
+            f.description
+        );
+    }
+    // A row the sentence does not name keeps its mark and its description.
+    let name = field(fields, "NAME");
+    assert!(name.required);
+    assert_eq!(name.description, "Name");
+}
+
+#[test]
 fn numbered_ways_to_call_merge_their_parameters() {
     let (m, d) = run(include_str!("import/params-ways.md"), "demo.poll.get");
     assert_eq!(

@@ -260,7 +260,9 @@ impl NameCell {
     }
 }
 
-fn is_query_param(name: &str) -> bool {
+/// Whether a parameter shapes a query (`select`, `filter`, `order`, `sort`, `group`) rather
+/// than naming an object.
+pub(super) fn is_query_param(name: &str) -> bool {
     matches!(
         name.to_lowercase().as_str(),
         "select" | "filter" | "order" | "sort" | "group"

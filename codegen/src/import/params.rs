@@ -103,15 +103,8 @@ pub(super) fn nest_under_wrapper(m: &mut Method) -> Option<String> {
     let param = |k: &str| m.params.iter().find(|p| p.name.eq_ignore_ascii_case(k));
     let is_param = |k: &str| param(k).is_some();
     // A documented object whose fields the page does not give (not a query's `filter`).
-    let bare_object = |k: &str| {
-        param(k).is_some_and(|p| {
-            p.ty == "object"
-                && !matches!(
-                    k.to_lowercase().as_str(),
-                    "select" | "filter" | "order" | "sort"
-                )
-        })
-    };
+    let bare_object =
+        |k: &str| param(k).is_some_and(|p| p.ty == "object" && !super::page::is_query_param(k));
     let first = examples.first()?;
     let unknown: Vec<(&String, &serde_json::Map<String, serde_json::Value>)> = first
         .iter()
