@@ -63,6 +63,14 @@ pub(super) fn objects(list: &[Example]) -> Vec<serde_json::Map<String, serde_jso
         .collect()
 }
 
+/// The `result` of each response example of `list` that is meant to round-trip.
+pub(super) fn results(list: &[Example]) -> Vec<serde_json::Value> {
+    objects(list)
+        .into_iter()
+        .filter_map(|mut o| o.remove("result"))
+        .collect()
+}
+
 /// The `-d` payload of a curl command: one shell word (single- and double-quoted
 /// parts concatenated, `'\''` unescaped). A `$(date ...)` substitution becomes a fixed
 /// example date, reported in the second value.

@@ -34,13 +34,9 @@ const MAX_DEPTH: usize = 24;
 /// before the examples are checked (`im.department.employees.get` answers IDs or, with
 /// `USER_DATA = 'Y'`, users per department: the users are the typed form). Returns notes.
 pub fn keyed_result(m: &mut Method) -> Vec<String> {
-    let Some(map) = m
-        .examples
-        .response
+    let Some(map) = super::examples::results(&m.examples.response)
         .iter()
-        .filter(|e| e.skip_round_trip.is_none())
-        .filter_map(|e| serde_json::from_str::<Value>(&e.json).ok())
-        .find_map(|v| id_keyed(&m.result.ty, v.get("result")?, &m.types))
+        .find_map(|r| id_keyed(&m.result.ty, r, &m.types))
     else {
         return Vec::new();
     };

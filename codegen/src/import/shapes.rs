@@ -397,13 +397,9 @@ fn infer_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
     // object with `RETURN_CONTENT = 'Y'`): the result is not always such a value, and it
     // stays as documented.
     let kind = |v: &Value| (v.is_object(), v.is_array());
-    let others: Vec<Value> = m
-        .examples
-        .response
+    let results = super::examples::results(&m.examples.response);
+    let others: Vec<&Value> = results
         .iter()
-        .filter(|e| e.skip_round_trip.is_none())
-        .filter_map(|e| serde_json::from_str::<Value>(&e.json).ok())
-        .filter_map(|v| v.get("result").cloned())
         .filter(|v| !v.is_null() && kind(v) != kind(r))
         .collect();
     if let Some(other) = others.first() {
@@ -424,17 +420,12 @@ fn infer_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
     };
     let mut new_types = Vec::new();
     // Every response example's result: keys any of them shows are fields.
-    let all: Vec<Value> = m
-        .examples
-        .response
+    let all: Vec<&Value> = results
         .iter()
-        .filter(|e| e.skip_round_trip.is_none())
-        .filter_map(|e| serde_json::from_str::<Value>(&e.json).ok())
-        .filter_map(|v| v.get("result").cloned())
         .filter(|v| v.is_array() == r.is_array())
         .collect();
     let sample: Vec<&Value> = all
-        .iter()
+        .into_iter()
         .flat_map(|v| match v {
             Value::Array(a) => a.iter().collect::<Vec<_>>(),
             v => vec![v],
@@ -461,14 +452,7 @@ fn infer_scalar_result(m: &mut Method, notes: &mut Vec<String>) -> bool {
     if !matches!(m.result.ty.as_str(), "any" | "any[]" | "object") {
         return false;
     }
-    let results: Vec<Value> = m
-        .examples
-        .response
-        .iter()
-        .filter(|e| e.skip_round_trip.is_none())
-        .filter_map(|e| serde_json::from_str::<Value>(&e.json).ok())
-        .filter_map(|v| v.get("result").cloned())
-        .collect();
+    let results = super::examples::results(&m.examples.response);
     let scalar = |v: &Value| matches!(v, Value::Bool(_) | Value::Number(_) | Value::String(_));
     let list = m.result.ty == "any[]" || results.first().is_some_and(Value::is_array);
     let values: Vec<&Value> = if list {
@@ -937,6 +921,17 @@ mod tests {
         assert_eq!(m.types[0].fields.as_ref().unwrap()[1].ty, "integer");
     }
 
+    /// The name and type of the one field of the wrapper type the result names.
+    fn wrapped(m: &Method) -> (&str, &str) {
+        let w = m
+            .types
+            .iter()
+            .find(|t| t.name == m.result.ty)
+            .expect("wrapper");
+        let f = &w.fields.as_ref().expect("fields")[0];
+        (f.name.as_str(), f.ty.as_str())
+    }
+
     #[test]
     fn a_scalar_result_wrapped_in_one_key_is_an_object_of_it() {
         let mut m = method(
@@ -947,17 +942,7 @@ mod tests {
             r#"{"result": {"result": true}}"#,
         );
         let notes = fit_shapes(&mut m);
-        let w = m
-            .types
-            .iter()
-            .find(|t| t.name == m.result.ty)
-            .expect("wrapper");
-        let f = &w.fields.as_ref().unwrap()[0];
-        assert_eq!(
-            (f.name.as_str(), f.ty.as_str()),
-            ("result", "boolean"),
-            "{notes:?}"
-        );
+        assert_eq!(wrapped(&m), ("result", "boolean"), "{notes:?}");
         // Two keys, or a value of another type: no wrapper.
         for resp in [
             r#"{"result": {"a": true, "b": true}}"#,
@@ -977,16 +962,7 @@ mod tests {
             r#"{"result": {"fields": {"name": {"type": "string"}, "type": {"type": "string"}}}}"#,
         );
         fit_shapes(&mut m);
-        let w = m
-            .types
-            .iter()
-            .find(|t| t.name == m.result.ty)
-            .expect("wrapper");
-        let f = &w.fields.as_ref().unwrap()[0];
-        assert_eq!(
-            (f.name.as_str(), f.ty.as_str()),
-            ("fields", "map<FieldDescription>")
-        );
+        assert_eq!(wrapped(&m), ("fields", "map<FieldDescription>"));
         // One entry of the map: no wrapper.
         let mut m = method(
             vec![],

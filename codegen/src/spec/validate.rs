@@ -1662,6 +1662,16 @@ fn disjoint_result(res: &Value, ty: &TypeExpr, scope: Scope<'_, '_>) -> Result<(
     ))
 }
 
+/// An object, or PHP's empty array `[]` as the empty object (as the generated structs read
+/// it); `None` for any other value.
+fn object_of(v: &Value) -> Option<std::borrow::Cow<'_, serde_json::Map<String, Value>>> {
+    match v {
+        Value::Object(o) => Some(std::borrow::Cow::Borrowed(o)),
+        Value::Array(a) if a.is_empty() => Some(std::borrow::Cow::Owned(serde_json::Map::new())),
+        _ => None,
+    }
+}
+
 /// `$.key` or `$["odd key"]`.
 fn json_key(parent: &str, k: &str) -> String {
     if is_ascii_ident(k) {
@@ -1813,18 +1823,13 @@ impl Fit<'_, '_> {
                 ))
             };
         }
-        let empty = serde_json::Map::new();
-        let o = match v {
-            Value::Object(o) => o,
-            Value::Array(a) if a.is_empty() => &empty,
-            _ => {
-                return Err(format!(
-                    "{path}: expected {ty} (an object), found {}",
-                    describe(v)
-                ));
-            }
+        let Some(o) = object_of(v) else {
+            return Err(format!(
+                "{path}: expected {ty} (an object), found {}",
+                describe(v)
+            ));
         };
-        Self::members(self, o, info.typed_fields(), &ty.to_string(), path)
+        Self::members(self, &o, info.typed_fields(), &ty.to_string(), path)
     }
 
     /// An object with `fields` (of the parsed `types`): known keys checked, unknown ones
@@ -1837,20 +1842,14 @@ impl Fit<'_, '_> {
         what: &str,
         path: &str,
     ) -> Result<(), String> {
-        let empty = serde_json::Map::new();
-        let o = match v {
-            Value::Object(o) => o,
-            // PHP's empty array: the empty object, as the generated structs read it.
-            Value::Array(a) if a.is_empty() => &empty,
-            _ => {
-                return Err(format!(
-                    "{path}: expected {what} (an object), found {}",
-                    describe(v)
-                ));
-            }
+        let Some(o) = object_of(v) else {
+            return Err(format!(
+                "{path}: expected {what} (an object), found {}",
+                describe(v)
+            ));
         };
         self.members(
-            o,
+            &o,
             fields.iter().zip(types.iter().map(Option::as_ref)),
             what,
             path,
