@@ -670,9 +670,11 @@ fn build(
             codes.extend(m.errors);
         }
     }
+    // Normalized once: every method's error examples are checked against all of them.
+    let known = round_trip::known_codes(&codes);
     let mut sharing = shared::Sharing::new(&discover::data_types_pages(&o.docs), &read);
     for (path, mut m, entities) in done {
-        let mut notes = round_trip::settle_errors(&mut m, &codes);
+        let mut notes = round_trip::settle_errors(&mut m, &known);
         notes.extend(sharing.apply(&mut m, &entities));
         for n in notes {
             rep.notes.push(Diagnostic {
