@@ -1306,6 +1306,23 @@ fn a_result_typed_as_an_entity_is_the_entity_not_its_id() {
 }
 
 #[test]
+fn a_drive_file_is_sent_as_an_upload_and_answered_as_its_description() {
+    // `crm.activity.add` sends `FILES` as `[{"fileData": [name, base64]}]`; the data-types
+    // table of `diskfile` describes the file the portal answers.
+    let page = "# Add a Note demo.note.add\n\n> Scope: [`demo`](../scopes/permissions.md)\n\n\
+                The method `demo.note.add` adds a note.\n\n## Method Parameters\n\n#|\n\
+                || **Name**\n`type` | **Description** ||\n\
+                || **FILES**\n[`diskfile`](../data-types.md#diskfile) | Files of the note ||\n|#\n\n\
+                ## Response Handling\n\n```json\n{\"result\": {\"FILE\": {\"ID\": 5, \"NAME\": \"a.txt\"}}}\n```\n\n\
+                ### Returned Data\n\n#|\n|| **Name**\n`type` | **Description** ||\n\
+                || **FILE**\n[`diskfile`](../data-types.md#diskfile) | The file ||\n|#\n";
+    let (m, d) = run(page, "demo.note.add");
+    assert_eq!(param(&m, "FILES").ty, "any", "{d:?}");
+    let file = field(ty(&m, &m.result.ty), "FILE");
+    assert_eq!(field(ty(&m, &file.ty), "NAME").ty, "string");
+}
+
+#[test]
 fn a_field_reference_type_is_the_type_of_that_field() {
     // `demo_measure.code`: the type of the `code` row of the linked `demo_measure` table,
     // not the whole object.

@@ -47,26 +47,19 @@ pub fn check_request(method: &Method, types: &[TypeDef], req: &Value) -> Vec<Str
 /// ([`Event::data_type`]).
 pub fn check_event_data(e: &Event, data: &Value) -> Vec<String> {
     let mut c = Checker::decoding(&e.types);
-    let data_fields = &e.data;
     if let Some(ty) = &e.data_type {
-        let f: Field = Field {
-            name: "data".into(),
-            rust_name: None,
-            ty: ty.clone(),
-            doc_type: None,
-            required: true,
-            description: String::new(),
-            default: None,
-            wire: None,
-            kept: None,
-        };
-        c.field(&f, data, "$.data", 0);
+        match TypeExpr::parse(ty) {
+            Ok(t) => c.check(&t, None, data, "$.data", 0),
+            Err(err) => c
+                .out
+                .push(format!("$.data: type `{ty}` does not parse: {err}")),
+        }
         return c.out;
     }
     match data {
         Value::Object(o) => {
             for (k, v) in o {
-                if let Some(f) = data_fields.iter().find(|p| &p.name == k) {
+                if let Some(f) = e.data.iter().find(|p| &p.name == k) {
                     c.field(f, v, &format!("$.data.{k}"), 0);
                 }
             }

@@ -455,7 +455,7 @@ fn scalar_data(token: Option<&str>) -> Option<String> {
     (mapped.known
         && matches!(
             TypeExpr::parse(&mapped.ty),
-            Ok(TypeExpr::Scalar(s)) if !matches!(s, Scalar::Object | Scalar::Any | Scalar::File)
+            Ok(TypeExpr::Scalar(s)) if s.is_single_value()
         ))
     .then_some(mapped.ty)
 }

@@ -117,13 +117,12 @@ fn returned_as(m: &mut Method, notes: &mut Vec<String>) {
     let desc = m.result.description.clone();
     // ASCII case folding keeps the byte offsets of `desc`.
     let lower = desc.to_ascii_lowercase();
-    let Some(at) = ["are returned either as `", "are returned as `"]
+    let Some((i, len)) = ["are returned either as `", "are returned as `"]
         .iter()
         .find_map(|p| lower.find(p).map(|i| (i, p.len())))
     else {
         return;
     };
-    let (i, len) = at;
     // The names from the sentence's start to the phrase; the type right after it.
     let start = desc[..i].rfind(". ").map_or(0, |d| d + 2);
     let names = super::text::code_spans(&desc[start..i]);
@@ -398,11 +397,7 @@ fn infer_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
     // stays as documented.
     let kind = |v: &Value| (v.is_object(), v.is_array());
     let results = super::examples::results(&m.examples.response);
-    let others: Vec<&Value> = results
-        .iter()
-        .filter(|v| !v.is_null() && kind(v) != kind(r))
-        .collect();
-    if let Some(other) = others.first() {
+    if let Some(other) = results.iter().find(|v| !v.is_null() && kind(v) != kind(r)) {
         notes.push(format!(
             "result: documented `{}`; the response examples answer {} and {}: stays `{}`",
             m.result.doc_type.as_deref().unwrap_or(&m.result.ty),

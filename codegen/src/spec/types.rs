@@ -66,6 +66,12 @@ impl Scalar {
             .map_or("any", |(n, _)| n)
     }
 
+    /// Whether a form field carries it as one value (`integer`, `string`, a date, ...): not
+    /// `object`, `any` or `file` (an event's `data_type`).
+    pub fn is_single_value(self) -> bool {
+        !matches!(self, Scalar::Object | Scalar::Any | Scalar::File)
+    }
+
     fn from_name(name: &str) -> Option<Scalar> {
         Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
     }

@@ -2089,11 +2089,7 @@ fn check_event(r: &mut Report<'_, '_>, file: &Path, e: &Event, cx: &Context<'_, 
     let data_type = e.data_type.as_deref().and_then(|ty| {
         let at = [PathSeg::key("data_type")];
         let parsed = match TypeExpr::parse(ty) {
-            Ok(TypeExpr::Scalar(s))
-                if !matches!(s, Scalar::Object | Scalar::Any | Scalar::File) =>
-            {
-                Some(TypeExpr::Scalar(s))
-            }
+            Ok(TypeExpr::Scalar(s)) if s.is_single_value() => Some(TypeExpr::Scalar(s)),
             Ok(_) => {
                 r.error(
                     &at,
